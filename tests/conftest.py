@@ -77,3 +77,29 @@ def fresh_server() -> Iterator[EmulatorServer]:
 @pytest.fixture
 def fresh_api(fresh_server: EmulatorServer) -> Api:
     return Api(fresh_server)
+
+
+def _answers(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The machine's PostgreSQL (trust auth, database `test`); skipped with a reason when it does not answer."""
+    if not _answers("127.0.0.1", 5432):
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432 (CI starts it; locally: pg_ctlcluster ... start)")
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis; skipped with a reason when it does not answer."""
+    if not _answers("127.0.0.1", 6379):
+        pytest.skip("Redis does not answer on 127.0.0.1:6379 (CI starts it; locally: redis-server --daemonize yes)")
+    return "redis://127.0.0.1:6379/15"

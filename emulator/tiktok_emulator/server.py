@@ -22,6 +22,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "tiktok-emulator"
     emulator: Emulator  # set on the per-server subclass
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; without this each reply waits ~40 ms
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -54,6 +54,7 @@ class Store:
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.report_tasks: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
+        self.create_requests: dict[tuple[str, str, str], Any] = {}  # (advertiser, kind, request_id) -> result
         self._ids = itertools.count(1)
 
     def new_id(self, prefix: str = "17") -> str:
