@@ -7,25 +7,25 @@ webhook retries use real time (``time.monotonic``), because clients experience t
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def fmt(ts: datetime) -> str:
     """TikTok's ``YYYY-MM-DD HH:MM:SS`` in UTC."""
-    return ts.astimezone(timezone.utc).strftime(TIME_FORMAT)
+    return ts.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def parse(text: str) -> datetime:
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
 
 
 class SimClock:
     """A thread-safe simulated UTC clock that only moves forward."""
 
     def __init__(self, start: datetime) -> None:
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
         self._lock = threading.Lock()
         self._listeners: list = []
 

@@ -11,7 +11,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,7 @@ class Reply:
 
 
 def request_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + secrets.token_hex(9).upper()
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + secrets.token_hex(9).upper()
 
 
 def envelope(code: int, message: str, data: Any) -> Reply:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from .market_truth import DOW_MULTIPLIER, S_HOUR, S_NOISE, S_PACE, S_SHOCK, keyed_rng
+from .market_truth import DOW_MULTIPLIER, S_HOUR, S_NOISE, S_PACE, S_SHOCK, cap_spend, keyed_rng, response
 
 if TYPE_CHECKING:
     from .market import Market
@@ -131,8 +131,8 @@ def shock_active(market: Market, hour: int, n_groups: int) -> np.ndarray:
 def daily_spend(market: Market, state: State, eff: dict[str, np.ndarray]) -> np.ndarray:
     """Spend each ad group would reach today: its budget, or less under a cost cap, campaign-capped."""
     tr = market.truth_table
-    a, b = tr.groups.a, tr.groups.b
-    s_max = np.where(state.cap > 0, (a * eff["mult"] * state.cap) ** (1 / (1 - b)), INF)
+    g = tr.groups
+    s_max = cap_spend(g.a * eff["mult"], g.b, g.sat, g.kappa, state.cap)
     target = np.minimum(_group_budget(state), s_max)
     pace = 0.97 + 0.03 * per_group_day(market, S_PACE, eff["day"])
     target = np.where(np.isfinite(target), target, 0.0) * pace * state.group_on * (eff["w_sum"] > 0)
@@ -170,7 +170,8 @@ def simulate_hour(market: Market, state: State, hour: int, cum_imps: np.ndarray)
     share = market.hour_shares[lhour[state.group_adv]]
     alive = state.end_hour > hour
     g_spend = spend_day * share * alive
-    g_expected = tr.groups.a * eff["mult"] * spend_day ** tr.groups.b * share * alive
+    g = tr.groups
+    g_expected = response(g.a * eff["mult"], g.b, g.sat, g.kappa, spend_day) * share * alive
     r = keyed_rng(market.seed, S_HOUR, hour)
     sigma = np.sqrt(cfg["noise_sigma"] ** 2 + np.where(eff["learning"], cfg["learning_noise_sigma"] ** 2, 0.0))
     z = per_group_day(market, S_NOISE, eff["day"])

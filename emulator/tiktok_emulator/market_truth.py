@@ -69,13 +69,17 @@ class Truth:
 
     def __init__(self, cfg: dict[str, Any], seed: int) -> None:
         self.cfg, self.seed = cfg, int(seed)
-        self.groups = _Grow({"a": "f8", "b": "f8", "cpm": "f8", "start_budget": "f8", "learning_until": "f8"})
+        self.groups = _Grow({"a": "f8", "b": "f8", "cpm": "f8", "start_budget": "f8", "learning_until": "f8",
+                             "sat": "f8", "kappa": "f8"})
         self.ads = _Grow({"ctr": "f8", "quality": "f8", "play_rate": "f8", "engage_rate": "f8",
                           "duration": "f8", "adgroup": "i8"})
         self.shares: dict[str, np.ndarray] = {dim: np.zeros((16, len(v[0]))) for dim, v in BREAKDOWNS.items()}
 
     def add_adgroup(self, index: int, start_budget: float, learning_until: float) -> None:
-        """Draw an ad group's response curve; ``a`` makes its CPA at ``start_budget`` hit its drawn CPA."""
+        """Draw an ad group's response curve; ``a`` makes its CPA at ``start_budget`` hit its drawn CPA.
+
+        The curve saturates at ``saturation_multiple`` x the starting budget (see :func:`response`).
+        """
         cfg = self.cfg
         r = keyed_rng(self.seed, S_ADGROUP, index)
         lo, hi = cfg["exponent"]
@@ -88,7 +92,8 @@ class Truth:
         g.ensure(index + 1)
         g.n = max(g.n, index + 1)
         for name, value in (("a", budget ** (1 - b) / cpa0), ("b", b), ("cpm", cpm),
-                            ("start_budget", budget), ("learning_until", learning_until)):
+                            ("start_budget", budget), ("learning_until", learning_until),
+                            ("sat", cfg["saturation_multiple"] * budget), ("kappa", cfg["saturation_exponent_factor"])):
             g.cols[name][index] = value
         self._add_shares(index)
 
@@ -121,13 +126,47 @@ class Truth:
         return floor + (1 - floor) * np.power(0.5, cum_impressions / self.cfg["fatigue_half_life_impressions"])
 
 
-def oracle_allocation(a_eff: np.ndarray, b: np.ndarray, total: float) -> np.ndarray:
-    """Daily spends maximising sum(a_eff * s**b) with sum(s) = total (equal marginal CPA), by bisection."""
+def response(a_eff: np.ndarray, b: np.ndarray, sat: np.ndarray, kappa: np.ndarray | float,
+             spend: np.ndarray) -> np.ndarray:
+    """Expected conversions/day at daily ``spend``: concave, with saturation at spend ``sat``.
+
+    ``a_eff * s**b`` up to ``sat``, then ``a_eff * sat**b * (s/sat)**(b*kappa)``: continuous at ``sat``,
+    where the marginal conversions per dollar drop by the factor ``kappa`` (marginal CPA jumps by 1/kappa).
+    """
+    s = np.asarray(spend, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return a_eff * np.minimum(s, sat) ** b * np.maximum(s / sat, 1.0) ** (b * kappa)
+
+
+def cap_spend(a_eff: np.ndarray, b: np.ndarray, sat: np.ndarray, kappa: np.ndarray | float,
+              cap: np.ndarray) -> np.ndarray:
+    """Daily spend at which the average CPA ``s / response(s)`` reaches ``cap`` (inf where ``cap <= 0``)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        below = (a_eff * cap) ** (1 / (1 - b))
+        bk = b * kappa
+        above = (a_eff * cap * sat ** (b - bk)) ** (1 / (1 - bk))
+        return np.where(cap > 0, np.where(below <= sat, below, above), np.inf)
+
+
+def oracle_allocation(a_eff: np.ndarray, b: np.ndarray, total: float, sat: np.ndarray | None = None,
+                      kappa: np.ndarray | float = 1.0) -> np.ndarray:
+    """Daily spends maximising sum(response(s)) with sum(s) = total (equal marginal CPA), by bisection on λ.
+
+    For a marginal value λ each ad group spends ``(a_eff*b/λ)**(1/(1-b))`` if that is below its saturation
+    spend ``sat``; else ``(a_eff*b*kappa*sat**(b-b*kappa)/λ)**(1/(1-b*kappa))`` if that is above it; else
+    exactly ``sat`` (the kink). ``sat=None`` means no saturation.
+    """
+    sat = np.full_like(a_eff, np.inf, dtype=float) if sat is None else np.asarray(sat, dtype=float)
+    bk = b * kappa
+    finite = np.isfinite(sat)
+    sat_pow = np.where(finite, sat, 1.0) ** (b - bk)
     lo, hi = 1e-12, 1e6
     spends = np.zeros_like(a_eff)
     for _ in range(200):
         lam = np.sqrt(lo * hi)
-        spends = (a_eff * b / lam) ** (1 / (1 - b))
+        below = (a_eff * b / lam) ** (1 / (1 - b))
+        above = np.where(finite, (a_eff * bk * sat_pow / lam) ** (1 / (1 - bk)), np.inf)
+        spends = np.where(below <= sat, below, np.where(above >= sat, above, sat))
         if spends.sum() > total:
             lo = lam
         else:

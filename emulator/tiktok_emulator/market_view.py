@@ -13,13 +13,17 @@ import numpy as np
 
 from .clock import fmt
 from .market_sim import daily_spend, group_multiplier, read_state
-from .market_truth import oracle_allocation
+from .market_truth import cap_spend, oracle_allocation, response
 
 if TYPE_CHECKING:
     from .market import Market
 
-FORMULA = ("conversions_per_day = a * multiplier * spend ** b; cost cap c limits spend to "
-           "max_spend_under_cap = (a * multiplier * c) ** (1 / (1 - b)); CPA(spend) = spend ** (1 - b) / (a * multiplier)")
+FORMULA = ("conversions_per_day = a * multiplier * min(spend, S) ** b * max(spend / S, 1) ** (b * k) "
+           "with S = saturation_spend and k = saturation_exponent_factor, i.e. a * multiplier * spend ** b up to S "
+           "and a * multiplier * S ** b * (spend / S) ** (b * k) beyond it; CPA(spend) = spend / conversions_per_day; "
+           "cost cap c limits spend to max_spend_under_cap, where CPA(spend) = c: "
+           "(a * multiplier * c) ** (1 / (1 - b)) if that is <= S, "
+           "else (a * multiplier * c * S ** (b - b * k)) ** (1 / (1 - b * k))")
 
 
 def truth_view(market: Market, at: datetime | None = None) -> dict[str, Any]:
@@ -59,8 +63,10 @@ def _groups(market: Market, state: Any, eff: dict, spend_day: np.ndarray, totals
     g_of = state.ad_group[: tr.ads.n]
     n_g = tr.groups.n
     sums = {k: np.bincount(g_of, v, minlength=n_g) for k, v in totals.items()}
-    a, b, m = tr.groups.a, tr.groups.b, eff["mult"]
-    s_max = np.where(state.cap > 0, (a * m * state.cap) ** (1 / (1 - b)), np.inf)
+    a, b, m, sat, kappa = tr.groups.a, tr.groups.b, eff["mult"], tr.groups.sat, tr.groups.kappa
+    s_max = cap_spend(a * m, b, sat, kappa, state.cap)
+    conv_day = response(a * m, b, sat, kappa, spend_day)
+    conv_budget = response(a * m, b, sat, kappa, state.budget)
     out: list[dict | None] = [None] * n_g
     with market.store.lock:
         for group in market.store.adgroups.values():
@@ -72,14 +78,15 @@ def _groups(market: Market, state: Any, eff: dict, spend_day: np.ndarray, totals
                 "advertiser_id": group["advertiser_id"], "operation_status": group.get("operation_status"),
                 "delivering": bool(state.group_on[i] and eff["w_sum"][i] > 0),
                 "a": float(a[i]), "b": float(b[i]), "multiplier": float(m[i]),
+                "saturation_spend": float(sat[i]), "saturation_exponent_factor": float(kappa[i]),
                 "multiplier_parts": {"creative": float(eff["creative"][i]), "learning": bool(eff["learning"][i]),
                                      "shock": bool(eff["shock"][i])},
                 "cpm": float(tr.groups.cpm[i]), "budget": _num(state.budget[i]), "bid_type": group.get("bid_type"),
                 "cost_cap": float(state.cap[i]) if state.cap[i] > 0 else None,
                 "max_spend_under_cap": _num(s_max[i]),
                 "expected_spend_per_day": float(spend_day[i]),
-                "expected_conversions_per_day": float(a[i] * m[i] * spend_day[i] ** b[i]),
-                "expected_conversions_per_day_at_budget": _num(a[i] * m[i] * state.budget[i] ** b[i]),
+                "expected_conversions_per_day": float(conv_day[i]),
+                "expected_conversions_per_day_at_budget": _num(conv_budget[i]),
                 "total_spend": round(float(sums["spend"][i]), 2),
                 "total_conversions_expected": round(float(sums["conversions_expected"][i]), 4),
                 "total_conversions_realised": int(sums["conversions"][i]),
@@ -113,10 +120,13 @@ def _oracle(groups: list[dict]) -> dict[str, Any]:
         return {}
     a_eff = np.array([g["a"] * g["multiplier"] for g in live])
     b = np.array([g["b"] for g in live])
+    sat = np.array([g["saturation_spend"] for g in live])
+    kappa = np.array([g["saturation_exponent_factor"] for g in live])
     total = float(sum(g["budget"] for g in live))
     equal = np.full(len(live), total / len(live))
-    best = oracle_allocation(a_eff, b, total)
-    conv_eq, conv_best = float((a_eff * equal ** b).sum()), float((a_eff * best ** b).sum())
+    best = oracle_allocation(a_eff, b, total, sat, kappa)
+    conv_eq = float(response(a_eff, b, sat, kappa, equal).sum())
+    conv_best = float(response(a_eff, b, sat, kappa, best).sum())
     return {"total_budget": total, "equal_split_cpa": total / conv_eq, "oracle_cpa": total / conv_best,
             "oracle_cpa_reduction": 1 - conv_eq / conv_best,
             "oracle_budgets": {g["adgroup_id"]: round(float(s), 2) for g, s in zip(live, best, strict=True)}}

@@ -6,8 +6,9 @@ relative to ``/open_api/<version>/`` and keep TikTok's trailing slash.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .params import json_value

@@ -34,8 +34,8 @@ def campaign_id(w):
                                        "objective_type": "WEB_CONVERSIONS"})["data"]["campaign_id"]
 
 
-def create(w: Api, campaign_id: str, version: str = "v1.3", **fields) -> dict:
-    body = {"advertiser_id": w.advertiser_id, "campaign_id": campaign_id, "adgroup_name": "G",
+def create(w: Api, host: str, version: str = "v1.3", **fields) -> dict:
+    body = {"advertiser_id": w.advertiser_id, "campaign_id": host, "adgroup_name": "G",
             "placement_type": "PLACEMENT_TYPE_AUTOMATIC", "budget_mode": "BUDGET_MODE_DAY", "budget": 50}
     body.update(fields)
     return w.post("adgroup/create/", {k: v for k, v in body.items() if v is not None}, version=version)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.conftest import Api, make_server
 
 pytestmark = pytest.mark.integration

@@ -1,7 +1,7 @@
 """Wire form of entities: string IDs in v1.3, integer IDs in v1.2, TikTok's time format."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 
 
 def _campaign() -> dict:
-    when = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
     return {"campaign_id": "1700000000000000001", "advertiser_id": "7000000000000000001", "index": 3,
             "campaign_name": "x", "create_time": when, "image_ids": ["ad-site/abc", "123"]}
 
