@@ -10,7 +10,7 @@ from tiktok_emulator import entities
 from tiktok_emulator import scenario as scenarios
 from tiktok_emulator.emulator import Emulator
 from tiktok_emulator.market_data import arrival_share
-from tiktok_emulator.market_truth import oracle_allocation
+from tiktok_emulator.market_truth import cap_spend, oracle_allocation, response
 
 pytestmark = pytest.mark.unit
 
@@ -159,26 +159,90 @@ def test_late_conversion_curve_reaches_exactly_one_at_finalize_hours() -> None:
 def test_truth_formula_reproduces_expected_conversions() -> None:
     emu = small()
     truth = emu.market.truth()
-    assert "a * multiplier * spend ** b" in truth["formula"]
+    assert "a * multiplier * min(spend, S) ** b * max(spend / S, 1) ** (b * k)" in truth["formula"]
     for g in truth["adgroups"]:
+        am, b, sat, k = g["a"] * g["multiplier"], g["b"], g["saturation_spend"], g["saturation_exponent_factor"]
+        assert sat == pytest.approx(2.5 * 200.0) and k == pytest.approx(0.3)
         spend = g["expected_spend_per_day"]
-        assert g["expected_conversions_per_day"] == pytest.approx(g["a"] * g["multiplier"] * spend ** g["b"])
+        assert g["expected_conversions_per_day"] == pytest.approx(am * min(spend, sat) ** b
+                                                                  * max(spend / sat, 1) ** (b * k))
         assert 0.6 <= g["b"] <= 0.85 and len(g["ads"]) == 2
         assert g["total_conversions_expected"] > 0 and g["total_spend"] > 0
 
 
-def test_default_market_is_realistic_every_group_converts_and_oracle_gap_is_modest() -> None:
+def test_response_is_continuous_at_saturation_and_marginal_cpa_jumps_beyond_it() -> None:
+    a, b, sat, k = np.array([0.05, 0.2]), np.array([0.6, 0.85]), np.array([500.0, 250.0]), 0.3
+    below, at, above = (response(a, b, sat, k, sat * f) for f in (1 - 1e-9, 1.0, 1 + 1e-9))
+    assert np.allclose(below, at, rtol=1e-8) and np.allclose(above, at, rtol=1e-8)
+    assert np.allclose(at, a * sat ** b)
+    h = 1e-3
+    mcpa_left = h / (response(a, b, sat, k, sat) - response(a, b, sat, k, sat - h))
+    mcpa_right = h / (response(a, b, sat, k, sat + h) - response(a, b, sat, k, sat))
+    assert np.allclose(mcpa_right / mcpa_left, 1 / k, rtol=1e-3)  # marginal CPA jumps 1/k-fold at S
+    spends = np.linspace(1.0, 4 * sat.max(), 2000)[:, None]
+    conv = response(a, b, sat, k, spends)
+    assert np.all(np.diff(conv, axis=0) > 0) and np.all(np.diff(conv, 2, axis=0) < 1e-12)  # increasing, concave
+    # doubling spend past S buys 2**(b*k) (~1.15-1.19x) conversions instead of 2**b (~1.5-1.8x)
+    assert np.allclose(response(a, b, sat, k, 2 * sat) / at, 2 ** (b * k))
+
+
+def test_cost_cap_spend_is_where_average_cpa_meets_the_cap_on_both_branches() -> None:
+    a, b, sat, k = np.full(3, 0.1), np.full(3, 0.7), np.full(3, 400.0), 0.3
+    cpa_at_sat = sat / response(a, b, sat, k, sat)
+    cap = cpa_at_sat * np.array([0.8, 1.2, 0.0])
+    s_max = cap_spend(a, b, sat, k, cap)
+    assert s_max[0] < sat[0] < s_max[1] and np.isinf(s_max[2])
+    assert np.allclose(s_max[:2] / response(a, b, sat, k, s_max)[:2], cap[:2])
+    assert cap_spend(a, b, sat, k, cpa_at_sat)[0] == pytest.approx(sat[0])  # continuous at the kink
+
+
+def test_oracle_allocation_equalises_marginal_cpa_and_respects_saturation() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0.02, 0.3, 12), rng.uniform(0.6, 0.85, 12)
+    sat, k, total = np.full(12, 500.0), 0.3, 12 * 200.0
+    best = oracle_allocation(a, b, total, sat, k)
+    assert best.sum() == pytest.approx(total)
+    assert response(a, b, sat, k, best).sum() > response(a, b, sat, k, np.full(12, 200.0)).sum()
+    h = 1e-4
+    right = (response(a, b, sat, k, best + h) - response(a, b, sat, k, best)) / h
+    left = (response(a, b, sat, k, best) - response(a, b, sat, k, best - h)) / h
+    lam = np.median(right[np.abs(best - sat) > 1e-3])
+    assert np.all(right <= lam * 1.001) and np.all(left >= lam * 0.999)  # no move between groups helps
+    unsat = oracle_allocation(a, b, total)
+    assert unsat.max() > best.max()  # without saturation the oracle piles more onto the best groups
+
+
+def test_cost_cap_still_throttles_a_group_and_its_cpa_holds() -> None:
+    emu = small()
+    gid = next(iter(emu.store.adgroups))
+    g = {x["adgroup_id"]: x for x in emu.market.truth()["adgroups"]}[gid]
+    cap = round(0.5 * g["budget"] / g["expected_conversions_per_day_at_budget"], 2)
+    set_field(emu, gid, bid_type="BID_TYPE_CUSTOM", conversion_bid_price=cap)
+    capped = {x["adgroup_id"]: x for x in emu.market.truth()["adgroups"]}[gid]
+    assert capped["max_spend_under_cap"] < 0.5 * capped["budget"]
+    start = emu.market.hours_done
+    emu.clock.advance(24)
+    spend, conv = group_totals(emu, gid, start, start + 24)
+    assert spend < 0.5 * 200.0 and spend / conv <= cap * 1.05
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_default_market_is_realistic_every_group_converts_and_oracle_gap_is_modest(seed: int) -> None:
     """At the equal split every ad group expects >= 3 conversions/day; the oracle cuts CPA 12-27 %."""
-    emu = Emulator(scenarios.load("default", overrides={"rate_limits": {"enabled": False}}))
-    groups = emu.market.truth()["adgroups"]
+    emu = Emulator(scenarios.load("default", overrides={"rate_limits": {"enabled": False}}), seed=seed)
+    truth = emu.market.truth()
+    groups = truth["adgroups"]
     a_eff = np.array([g["a"] * g["multiplier"] for g in groups])
     b = np.array([g["b"] for g in groups])
+    sat = np.array([g["saturation_spend"] for g in groups])
+    kappa = np.array([g["saturation_exponent_factor"] for g in groups])
     budgets = np.array([g["budget"] for g in groups])
     assert len(groups) == 40 and np.all(budgets == 200.0)
-    per_day = a_eff * budgets ** b
+    assert emu.market.cfg["cpa_log_sigma"] == 0.5
+    per_day = response(a_eff, b, sat, kappa, budgets)
     assert per_day.min() >= 3.0
-    best = oracle_allocation(a_eff, b, budgets.sum())
+    best = oracle_allocation(a_eff, b, budgets.sum(), sat, kappa)
     assert best.sum() == pytest.approx(budgets.sum())
-    gap = 1 - per_day.sum() / (a_eff * best ** b).sum()
+    gap = 1 - per_day.sum() / response(a_eff, b, sat, kappa, best).sum()
     assert 0.12 <= gap <= 0.27
-    assert emu.market.truth()["oracle"]["oracle_cpa_reduction"] == pytest.approx(gap, rel=1e-6)
+    assert truth["oracle"]["oracle_cpa_reduction"] == pytest.approx(gap, rel=1e-6)

@@ -10,7 +10,8 @@ from tiktok_emulator.report_split import joint_shares, largest_remainder, split_
 
 pytestmark = pytest.mark.unit
 
-CFG = {"exponent": [0.6, 0.85], "cpa_log_clip": 2.0, "target_cpa": 18.0, "cpa_log_sigma": 0.35,
+CFG = {"exponent": [0.6, 0.85], "cpa_log_clip": 2.0, "target_cpa": 17.0, "cpa_log_sigma": 0.5,
+       "saturation_multiple": 2.5, "saturation_exponent_factor": 0.3,
        "cpm": [6.0, 14.0], "ctr": [0.006, 0.02], "fatigue": True, "fatigue_floor": 0.5,
        "fatigue_half_life_impressions": 400000}
 
