@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -109,14 +110,13 @@ def serve(args: argparse.Namespace) -> None:
         loaded = scenarios.load(args.scenario, overrides(args))
     except scenarios.ScenarioError as exc:
         raise CliError(str(exc)) from None
+    _check_port(args.host, args.port)  # fail before the seconds spent simulating the market's history
     emulator = Emulator(loaded, seed=args.seed)
     try:
         server = EmulatorServer(emulator, host=args.host, port=args.port)
     except OSError as exc:
         emulator.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise CliError(f"port {args.port} is already in use; pick another with --port") from None
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        raise _listen_error(exc, args.host, args.port) from None
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started from a shell that ignores SIGINT
     print(f"TikTok emulator on {server.base_url} (scenario {loaded['name']}, seed {emulator.seed}, "
@@ -128,6 +128,22 @@ def serve(args: argparse.Namespace) -> None:
     finally:
         server.httpd.server_close()
         emulator.close()
+
+
+def _check_port(host: str, port: int) -> None:
+    if port == 0:
+        return
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as exc:
+        raise _listen_error(exc, host, port) from None
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> CliError:
+    if exc.errno == errno.EADDRINUSE:
+        return CliError(f"port {port} is already in use; pick another with --port")
+    return CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _interrupt(signum: int, frame: Any) -> None:
