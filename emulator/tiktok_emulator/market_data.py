@@ -6,6 +6,8 @@ stays around a quarter of a gigabyte. Aggregation sums in 64 bits.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 import numpy as np
 
 FLOAT_FIELDS = ("spend", "conversions_expected", "purchase_value")
@@ -15,6 +17,7 @@ INT_FIELDS = ("impressions", "clicks", "conversions", "video_play_actions", "vid
 FIELDS = FLOAT_FIELDS + INT_FIELDS
 HOUR_CHUNK = 48
 AD_CHUNK = 64
+MEMO_ENTRIES = 64
 
 
 class HourlyData:
@@ -24,6 +27,7 @@ class HourlyData:
         self.hour_cap, self.ad_cap = 0, 0
         self.floats = np.zeros((len(FLOAT_FIELDS), 0, 0), dtype=np.float32)
         self.ints = np.zeros((len(INT_FIELDS), 0, 0), dtype=np.int32)
+        self._memo: dict[Hashable, np.ndarray] = {}
         self.ensure(hours, ads)
 
     def ensure(self, hours: int, ads: int) -> None:
@@ -37,6 +41,7 @@ class HourlyData:
         floats[:, : self.hour_cap, : self.ad_cap] = self.floats
         ints[:, : self.hour_cap, : self.ad_cap] = self.ints
         self.floats, self.ints, self.hour_cap, self.ad_cap = floats, ints, new_h, new_a
+        self._memo.clear()
 
     def field(self, name: str) -> np.ndarray:
         """The (hours, ads) view of one field."""
@@ -48,6 +53,23 @@ class HourlyData:
         """Store one simulated hour for the first ``len(values[...])`` ads."""
         for name, arr in values.items():
             self.field(name)[hour, : len(arr)] = arr
+        self._memo.clear()
+
+    def memo(self, key: Hashable, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """``compute()`` (a pure function of these arrays) remembered under ``key`` until the next
+        ``write`` or ``ensure``; the result is read-only.
+
+        Report clients page through one window many times (1,000 rows a page) and each page would
+        otherwise re-read every hour of every ad. Store hours through ``write`` only, or this goes stale.
+        """
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo.clear()
+            hit = compute()
+            hit.flags.writeable = False
+            self._memo[key] = hit
+        return hit
 
     def reduce(self, name: str, h0: int, h1: int, starts: np.ndarray) -> np.ndarray:
         """Sum rows [h0, h1) into buckets beginning at the relative offsets ``starts`` -> (buckets, ads)."""
@@ -70,14 +92,16 @@ class HourlyData:
             return out
         rows = h0 + pending
         conv = self.field("conversions")[rows].astype(np.float64)
-        arrived = np.floor(conv * reported[pending, None])
+        arrived = conv * reported[pending, None]
+        np.floor(arrived, out=arrived)
         if name == "conversions":
-            missing = conv - arrived
+            missing = np.subtract(conv, arrived, out=arrived)  # in place: fresh memory is what costs here
         else:
             ratio = np.divide(arrived, conv, out=np.ones_like(conv), where=conv > 0)
             missing = self.field(name)[rows].astype(np.float64) * (1.0 - ratio)
         bucket = np.searchsorted(starts, pending, side="right") - 1
-        np.add.at(out, bucket, missing)
+        for b in np.unique(bucket).tolist():  # rows in hour order, as np.add.at would add them, ~20x faster
+            out[b] += np.add.reduce(missing[bucket == b], axis=0)
         return out
 
 

@@ -1,0 +1,39 @@
+"""Every 2 hours (or when the KPI mart is rebuilt): read the mart, propose budgets, apply them.
+
+One plan per advertiser and run window; a plan already applied is skipped, so re-runs change nothing.
+"""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+
+KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
+
+
+@dag(
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 */2 * * *", timezone="UTC"), assets=[KPI_MART]),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["tiktok", "decide", "apply"],
+)
+def optimize():
+    @task
+    def advertisers() -> list[str]:
+        from tiktok.hooks.tiktok import TikTokHook
+
+        return TikTokHook().advertiser_ids
+
+    @task(pool="tiktok_api", map_index_template="{{ advertiser_id }}")
+    def propose_and_apply(advertiser_id: str, data_interval_end=None) -> dict:
+        from tiktok.hooks.tiktok import TikTokHook
+        from tiktok.optimize import optimize_advertiser
+
+        return optimize_advertiser(TikTokHook().client, advertiser_id, data_interval_end, dag_id="optimize")
+
+    propose_and_apply.expand(advertiser_id=advertisers())
+
+
+optimize()

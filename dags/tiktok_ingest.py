@@ -1,0 +1,38 @@
+"""Hourly: pull each TikTok advertiser's entities and daily ad report for the look-back window.
+
+Mapped over advertisers (``.expand``) in the ``tiktok_api`` pool (sized to the API quota). The
+window is the run's data interval end minus ``ADOPS_LOOKBACK_DAYS``; loads merge on primary keys.
+"""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+RAW_TIKTOK = Asset("adops://warehouse/tiktok_ads/ad_report_daily")
+
+
+@dag(
+    schedule="@hourly",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["tiktok", "ingest"],
+)
+def tiktok_ingest():
+    @task
+    def advertisers() -> list[str]:
+        from tiktok.hooks.tiktok import TikTokHook
+
+        return TikTokHook().advertiser_ids
+
+    @task(pool="tiktok_api", outlets=[RAW_TIKTOK], map_index_template="{{ advertiser_id }}")
+    def ingest(advertiser_id: str, data_interval_end=None) -> dict:
+        from tiktok.hooks.tiktok import TikTokHook
+        from tiktok.ingest import ingest_window
+
+        return ingest_window(TikTokHook().client, advertiser_id, data_interval_end)
+
+    ingest.expand(advertiser_id=advertisers())
+
+
+tiktok_ingest()

@@ -1,0 +1,92 @@
+"""The thin executor: read the KPI mart, ask ``ml.rules`` for budgets, apply them through a channel.
+
+Media-agnostic: a channel is anything with ``apply_budgets(account_id, plan_id, targets)`` (TikTok's
+lives in ``tiktok.budgets``). The plan is recorded before it is sent and its outcome after, and a
+plan id already applied is skipped, so re-running the same window changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from adops.control import APPLIED, FAILED, NOOP, ControlPlane
+from adops.settings import Settings
+from adops.warehouse import read_table
+from ml.rules import AdGroupKpi, BudgetDecision, propose_budgets
+
+MART = "fct_adgroup_performance_daily"
+
+
+class BudgetChannel(Protocol):
+    name: str
+
+    def apply_budgets(self, account_id: str, plan_id: str, targets: dict[str, float]) -> Any: ...
+
+
+@dataclass
+class CycleResult:
+    plan_id: str
+    account_id: str
+    status: str  # applied | noop | skipped (already done) | failed
+    proposed: int = 0
+    applied: int = 0
+    skipped_unchanged: int = 0
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plan_id_for(dag_id: str, account_id: str, interval_end: Any) -> str:
+    """Deterministic per run window: the same window always gets the same plan id."""
+    stamp = interval_end.isoformat() if hasattr(interval_end, "isoformat") else str(interval_end)
+    return f"{dag_id}:{account_id}:{stamp}"
+
+
+def trailing_kpis(settings: Settings, account_id: str, end_day: date, days: int) -> list[AdGroupKpi]:
+    """Per-ad-group spend, conversions and latest budget over ``days`` ending at ``end_day`` (inclusive)."""
+    sql = f"""
+        select adgroup_id, sum(spend) as spend, sum(conversions) as conversions,
+               arg_max(daily_budget, date_day) as budget
+        from {settings.marts_schema}.{MART}
+        where advertiser_id = ? and date_day between ? and ?
+        group by adgroup_id order by adgroup_id"""
+    rows = read_table(settings, sql, [account_id, end_day - timedelta(days=days - 1), end_day])
+    return [AdGroupKpi(str(r["adgroup_id"]), float(r["spend"] or 0), float(r["conversions"] or 0),
+                       float(r["budget"] or 0)) for r in rows]
+
+
+def run_cycle(settings: Settings, channel: BudgetChannel, account_id: str, plan_id: str,
+              end_day: date) -> CycleResult:
+    """One optimisation cycle for one account: read → propose → record → apply → record."""
+    control = ControlPlane(settings.control_db_url)
+    try:
+        done = control.get(plan_id)
+        if done is not None and done.status in (APPLIED, NOOP):
+            return CycleResult(plan_id, account_id, "skipped", **(done.outcome or {}).get("counts", {}))
+        decisions = propose_budgets(trailing_kpis(settings, account_id, end_day, settings.lookback_days))
+        return _apply(control, channel, account_id, plan_id, decisions)
+    finally:
+        control.dispose()
+
+
+def _apply(control: ControlPlane, channel: BudgetChannel, account_id: str, plan_id: str,
+           decisions: list[BudgetDecision]) -> CycleResult:
+    changes = {d.adgroup_id: d.new_budget for d in decisions if d.changed}
+    result = CycleResult(plan_id, account_id, NOOP, proposed=len(changes),
+                         decisions=[asdict(d) for d in decisions if d.changed])
+    control.propose(plan_id, channel.name, account_id, "budget.update", {"targets": changes})
+    if not changes:
+        control.finish(plan_id, NOOP, {"counts": _counts(result)})
+        return result
+    try:
+        written = channel.apply_budgets(account_id, plan_id, changes)
+    except Exception as exc:
+        control.finish(plan_id, FAILED, {"error": repr(exc)})
+        raise
+    result.status, result.applied, result.skipped_unchanged = APPLIED, len(written.applied), len(written.skipped)
+    control.finish(plan_id, APPLIED, {"counts": _counts(result), "applied": written.applied,
+                                      "skipped": written.skipped}, written.idempotency_key)
+    return result
+
+
+def _counts(result: CycleResult) -> dict[str, int]:
+    return {"proposed": result.proposed, "applied": result.applied, "skipped_unchanged": result.skipped_unchanged}

@@ -1,0 +1,83 @@
+"""Settings from environment variables, with defaults that run on one machine (``make run``).
+
+| variable | default |
+|---|---|
+| ADOPS_HOME | ./var |
+| ADOPS_WAREHOUSE_PATH | $ADOPS_HOME/warehouse.duckdb |
+| ADOPS_WAREHOUSE_DESTINATION | duckdb (or bigquery) |
+| ADOPS_WAREHOUSE_DATASET | tiktok_ads (raw dataset / schema) |
+| ADOPS_CONTROL_DB_URL | sqlite:///$ADOPS_HOME/control.db |
+| ADOPS_LOOKBACK_DAYS | 7 |
+| ADOPS_DBT_TARGET | duckdb |
+| ADOPS_MARTS_SCHEMA | analytics (dbt's target schema / BigQuery dataset) |
+| TIKTOK_BASE_URL, TIKTOK_ACCESS_TOKEN, TIKTOK_ADVERTISER_IDS (comma-separated), TIKTOK_APP_ID, TIKTOK_APP_SECRET (or TIKTOK_SECRET) | unset |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse_path: Path
+    warehouse_destination: str
+    raw_dataset: str
+    control_db_url: str
+    lookback_days: int
+    dbt_target: str
+    marts_schema: str = "analytics"
+    dbt_project_dir: Path = REPO_ROOT / "dbt"
+    tiktok_base_url: str | None = None
+    tiktok_access_token: str | None = field(default=None, repr=False)
+    tiktok_advertiser_ids: tuple[str, ...] = ()
+    tiktok_app_id: str | None = None
+    tiktok_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    @property
+    def dlt_pipelines_dir(self) -> Path:
+        return self.home / "dlt"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Read settings now (not at import time), so tests and ``adops run`` can set the environment first."""
+    env = dict(os.environ if env is None else env)
+    home = _path(env.get("ADOPS_HOME", "var"))
+    ids = tuple(i.strip() for i in env.get("TIKTOK_ADVERTISER_IDS", "").split(",") if i.strip())
+    return Settings(
+        home=home,
+        warehouse_path=_path(env.get("ADOPS_WAREHOUSE_PATH", str(home / "warehouse.duckdb"))),
+        warehouse_destination=env.get("ADOPS_WAREHOUSE_DESTINATION", "duckdb"),
+        raw_dataset=env.get("ADOPS_WAREHOUSE_DATASET", "tiktok_ads"),
+        control_db_url=env.get("ADOPS_CONTROL_DB_URL", f"sqlite:///{home / 'control.db'}"),
+        lookback_days=int(env.get("ADOPS_LOOKBACK_DAYS", "7")),
+        dbt_target=env.get("ADOPS_DBT_TARGET", "duckdb"),
+        marts_schema=env.get("ADOPS_MARTS_SCHEMA", "analytics"),
+        dbt_project_dir=_path(env.get("ADOPS_DBT_PROJECT_DIR", str(REPO_ROOT / "dbt"))),
+        tiktok_base_url=env.get("TIKTOK_BASE_URL") or None,
+        tiktok_access_token=env.get("TIKTOK_ACCESS_TOKEN") or None,
+        tiktok_advertiser_ids=ids,
+        tiktok_app_id=env.get("TIKTOK_APP_ID") or None,
+        tiktok_secret=env.get("TIKTOK_APP_SECRET") or env.get("TIKTOK_SECRET") or None,
+    )

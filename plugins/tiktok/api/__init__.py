@@ -1,0 +1,19 @@
+"""The TikTok Marketing API client and its parts (errors, retry policy, encoding, endpoints, keys)."""
+from __future__ import annotations
+
+from tiktok.api.client import TikTokClient, static_token
+from tiktok.api.errors import (
+    AuthError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    TikTokError,
+    Transient,
+    UnknownOutcome,
+)
+from tiktok.api.retry import RetryPolicy
+
+__all__ = [
+    "AuthError", "InvalidRequest", "NotFound", "RateLimited", "RetryPolicy", "TikTokClient",
+    "TikTokError", "Transient", "UnknownOutcome", "static_token",
+]

@@ -1,0 +1,1 @@
+"""Airflow adapters for TikTok. The only place in ``tiktok`` that imports Airflow."""
