@@ -2,25 +2,22 @@
 
 SQLite by default, PostgreSQL in production (same code). A plan id is derived from the run that
 made it, so a second run of the same window finds the plan already applied and changes nothing.
-Later issues add Alembic migrations, approvals and the audit chain on top of this table.
+Later issues add approvals and the audit chain on top of this table.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, create_engine, select
+from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from adops.db import Base, make_engine, migrate
 
 PROPOSED, APPLIED, NOOP, FAILED = "proposed", "applied", "noop", "failed"
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Plan(Base):
@@ -51,13 +48,11 @@ def _now() -> datetime:
 
 
 class ControlPlane:
-    """Plans and outcomes. ``create_all`` is idempotent (Alembic replaces it in a later issue)."""
+    """Plans and outcomes; the schema comes from the Alembic migrations in ``adops.db``."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
-        Base.metadata.create_all(self.engine)
+        migrate(url)
+        self.engine: Engine = make_engine(url)
 
     def get(self, plan_id: str) -> PlanRecord | None:
         with Session(self.engine) as session:
