@@ -53,7 +53,11 @@ def status_ok(entity: dict[str, Any], allowed: set[str]) -> bool:
 
 
 class Layout:
-    """An advertiser's reportable ads (store order) with their parents, IDs and per-level sort ranks."""
+    """An advertiser's reportable ads (store order) with their parents, IDs and per-level sort ranks.
+
+    Holds the store's own dicts: handlers update entities in place and never replace or remove one,
+    so only additions (store sizes) and market registration (``index``) can make a layout stale.
+    """
 
     def __init__(self, store: Store, advertiser_id: str, n_ads: int) -> None:
         self.ads = [ad for ad in store.ads.values()
