@@ -10,6 +10,7 @@ import sys
 import click
 
 from adops import settings as settings_mod
+from adops.cli_auth import auth
 
 
 @click.group()
@@ -50,7 +51,7 @@ def _not_yet(name: str, issue: str) -> click.Group:
     return group
 
 
-main.add_command(_not_yet("auth", "OAuth and token store: a later issue"))
+main.add_command(auth)
 main.add_command(_not_yet("approvals", "plans awaiting approval: a later issue"))
 main.add_command(_not_yet("audit", "audit chain: a later issue"))
 main.add_command(_not_yet("backtest", "decision backtests against the emulator's truth: a later issue"))

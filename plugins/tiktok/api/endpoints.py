@@ -7,12 +7,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tiktok.api.ratelimit_config import Priority
+
+URGENT_WRITES = ("status/update/",)  # pausing stops spend: it must never queue behind anything
+
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
     path: str
     version: str = "v1.3"
+    priority: Priority | None = None
+
+    @property
+    def lane(self) -> Priority:
+        """The limiter lane: pauses, then budget/bid writes, other writes, reads, and report pulls last."""
+        if self.priority is not None:
+            return self.priority
+        if self.path.endswith(URGENT_WRITES):
+            return Priority.WRITE_URGENT
+        if self.path.startswith("report/"):
+            return Priority.REPORT
+        return Priority.WRITE if self.is_write else Priority.READ
 
     @property
     def url_path(self) -> str:
