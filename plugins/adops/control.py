@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from adops.db import Base, make_engine, migrate
 
 PROPOSED, APPLIED, NOOP, FAILED = "proposed", "applied", "noop", "failed"
+SKIPPED, PAUSED = "skipped", "paused"  # the automation gate stopped the plan (adops.automation)
+RETRYABLE = (PROPOSED, FAILED, SKIPPED, PAUSED)  # a re-run of the window may (re)propose these
 
 
 class Plan(Base):
@@ -66,6 +68,8 @@ class ControlPlane:
             if plan is None:
                 session.add(Plan(plan_id=plan_id, channel=channel, account_id=account_id, action=action,
                                  status=PROPOSED, payload=_jsonable(payload), created_at=_now(), updated_at=_now()))
+            elif plan.status in RETRYABLE:  # a paused/skipped plan re-proposed once its gate reopened
+                plan.payload, plan.status, plan.updated_at = _jsonable(payload), PROPOSED, _now()
 
     def finish(self, plan_id: str, status: str, outcome: Any, idempotency_key: str | None = None) -> None:
         with Session(self.engine) as session, session.begin():

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import requests
 
-from adops.control import ControlPlane
+from adops.control import PAUSED, SKIPPED, ControlPlane
 from adops.settings import Settings
 from adops.warehouse import read_table
 
@@ -208,8 +208,10 @@ def format_summary(summary: RunSummary) -> str:
                      f"spend {t['spend']:,.2f}  conversions {int(t['conversions'] or 0):,}  CPA {cpa}")
     for p in summary.plans:
         counts = (p["outcome"] or {}).get("counts", {})
-        if p["already_applied"]:
+        if p["already_applied"] and p["status"] not in (SKIPPED, PAUSED):
             state = f"skipped: plan already {p['status']} by an earlier run ({counts.get('applied', 0)} changes then)"
+        elif p["status"] in (SKIPPED, PAUSED):
+            state = f"{p['status']}: {(p['outcome'] or {}).get('reason', '')}, nothing sent"
         else:
             state = (f"{p['status']}: {counts.get('applied', 0)} budget changes applied, "
                      f"{counts.get('skipped_unchanged', 0)} already at target")

@@ -3,13 +3,20 @@
 Media-agnostic: a channel is anything with ``apply_budgets(account_id, plan_id, targets)`` (TikTok's
 lives in ``tiktok.budgets``). The plan is recorded before it is sent and its outcome after, and a
 plan id already applied is skipped, so re-running the same window changes nothing.
+
+Before anything is read or sent, the channel's automation gate (``adops.automation``) is asked: an
+account whose credentials need re-authorisation is *skipped*, one whose API is failing is *paused*;
+either way the plan row says why and nothing is sent. A channel that halts mid-cycle (token revoked,
+circuit opened) is recorded the same way instead of as a failure, because retrying would not help.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from adops.automation import AutomationHalted, Gate, gate_for
 from adops.control import APPLIED, FAILED, NOOP, ControlPlane
 from adops.settings import Settings
 from adops.warehouse import read_table
@@ -19,20 +26,26 @@ MART = "fct_adgroup_performance_daily"
 
 
 class BudgetChannel(Protocol):
+    """``automation_allowed`` is optional (``gate_for`` treats a channel without it as always allowed)."""
+
     name: str
 
     def apply_budgets(self, account_id: str, plan_id: str, targets: dict[str, float]) -> Any: ...
+
+    def automation_allowed(self, account_id: str) -> Gate | tuple[bool, str]: ...
 
 
 @dataclass
 class CycleResult:
     plan_id: str
     account_id: str
-    status: str  # applied | noop | skipped (already done) | failed
+    status: str  # applied | noop | skipped (already done, or gate: reason says) | paused | failed
     proposed: int = 0
     applied: int = 0
     skipped_unchanged: int = 0
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+    retry_in: float | None = None
 
 
 def plan_id_for(dag_id: str, account_id: str, interval_end: Any) -> str:
@@ -55,17 +68,37 @@ def trailing_kpis(settings: Settings, account_id: str, end_day: date, days: int)
 
 
 def run_cycle(settings: Settings, channel: BudgetChannel, account_id: str, plan_id: str,
-              end_day: date) -> CycleResult:
-    """One optimisation cycle for one account: read → propose → record → apply → record."""
+              end_day: date | Callable[[], date]) -> CycleResult:
+    """One optimisation cycle for one account: gate → read → propose → record → apply → record.
+
+    ``end_day`` may be a callable, resolved only once the gate has passed: finding the account's
+    local day can itself need the (blocked) API.
+    """
     control = ControlPlane(settings.control_db_url)
     try:
         done = control.get(plan_id)
         if done is not None and done.status in (APPLIED, NOOP):
             return CycleResult(plan_id, account_id, "skipped", **(done.outcome or {}).get("counts", {}))
-        decisions = propose_budgets(trailing_kpis(settings, account_id, end_day, settings.lookback_days))
+        gate = gate_for(channel, account_id)
+        if not gate:
+            return _halted(control, channel, account_id, plan_id, gate, {})
+        day = end_day() if callable(end_day) else end_day
+        decisions = propose_budgets(trailing_kpis(settings, account_id, day, settings.lookback_days))
         return _apply(control, channel, account_id, plan_id, decisions)
+    except AutomationHalted as halted:  # raised while resolving the day, before anything was proposed
+        return _halted(control, channel, account_id, plan_id, halted.gate, {})
     finally:
         control.dispose()
+
+
+def _halted(control: ControlPlane, channel: BudgetChannel, account_id: str, plan_id: str, gate: Gate,
+            changes: dict[str, float]) -> CycleResult:
+    """Record the plan as skipped/paused with the gate's reason; nothing was (or will be) sent for it."""
+    control.propose(plan_id, channel.name, account_id, "budget.update", {"targets": changes})
+    control.finish(plan_id, gate.status, {**gate.as_outcome(), "counts": {"proposed": len(changes), "applied": 0,
+                                                                          "skipped_unchanged": 0}})
+    return CycleResult(plan_id, account_id, gate.status, proposed=len(changes), reason=gate.reason,
+                       retry_in=gate.retry_in)
 
 
 def _apply(control: ControlPlane, channel: BudgetChannel, account_id: str, plan_id: str,
@@ -79,6 +112,10 @@ def _apply(control: ControlPlane, channel: BudgetChannel, account_id: str, plan_
         return result
     try:
         written = channel.apply_budgets(account_id, plan_id, changes)
+    except AutomationHalted as halted:
+        out = _halted(control, channel, account_id, plan_id, halted.gate, changes)
+        out.decisions = result.decisions
+        return out
     except Exception as exc:
         control.finish(plan_id, FAILED, {"error": repr(exc)})
         raise

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from adops.automation import Gate
 from tiktok.api.client import TikTokClient
 from tiktok.api.errors import UnknownOutcome
 from tiktok.api.idempotency import derive_key
+from tiktok.automation import TikTokGate, halting
 
 ACTION = "adgroup.budget.update"
 IDS_PER_GET = 100
@@ -71,12 +73,21 @@ def apply_budgets(client: TikTokClient, advertiser_id: str, plan_id: str,
 
 
 class TikTokBudgetChannel:
-    """TikTok as a budget channel for ``adops.executor`` (media-agnostic core, TikTok-specific write)."""
+    """TikTok as a budget channel for ``adops.executor`` (media-agnostic core, TikTok-specific write).
+
+    ``automation_allowed`` is the executor's gate (token NEEDS_REAUTH → skipped, write family's
+    circuit open → paused); a revocation or an opening circuit met while writing halts the same way.
+    """
 
     name = "tiktok"
 
-    def __init__(self, client: TikTokClient) -> None:
+    def __init__(self, client: TikTokClient, *, token_store: Any = None) -> None:
         self.client = client
+        self.gate = TikTokGate(client, token_store=token_store)
+
+    def automation_allowed(self, account_id: str) -> Gate:
+        return self.gate(account_id)
 
     def apply_budgets(self, account_id: str, plan_id: str, targets: dict[str, float]) -> BudgetWriteResult:
-        return apply_budgets(self.client, account_id, plan_id, targets)
+        with halting():
+            return apply_budgets(self.client, account_id, plan_id, targets)

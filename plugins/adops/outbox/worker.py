@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from adops.automation import gate_for
+
 from .errors import Ambiguous, Deferred, LeaseLost, Refused
 from .models import DONE, FAILED, PENDING, SENDING, UNKNOWN, Intent
 from .store import OutboxStore
@@ -39,7 +41,11 @@ class Sent:
 
 
 class Channel(Protocol):
-    """A medium's writer. ``lookup`` raises only ``Deferred``; ``send`` raises any ``ChannelOutcome``."""
+    """A medium's writer. ``lookup`` raises only ``Deferred``; ``send`` raises any ``ChannelOutcome``.
+
+    An optional ``automation_allowed(account_id)`` (see ``adops.automation``) is asked before each
+    intent: while it refuses, the intent waits (``retry_in`` when given) without a lookup or a send.
+    """
 
     def lookup(self, intent: Intent) -> Found | None: ...
 
@@ -98,6 +104,10 @@ class OutboxWorker:
             intent = self._to_unknown(intent, "orphaned", {"reason": "worker died between send and commit"},
                                       release=False)
         channel = self.channels[intent.channel]
+        gate = gate_for(channel, intent.account_id)
+        if not gate:  # token needs re-consent / circuit open: wait, neither looking up nor sending
+            return self._later(intent, gate.status, {"reason": gate.reason, "retry_in": gate.retry_in},
+                               seconds=max(gate.retry_in or 0.0, self.policy.defer_s))
         try:
             found = channel.lookup(intent)
         except Deferred as exc:
@@ -159,9 +169,10 @@ class OutboxWorker:
                                      next_attempt_at=now + timedelta(seconds=self.policy.lookup_interval_s),
                                      detail=detail)
 
-    def _later(self, intent: Intent, kind: str, detail: dict[str, Any] | None) -> Intent:
+    def _later(self, intent: Intent, kind: str, detail: dict[str, Any] | None,
+               seconds: float | None = None) -> Intent:
         return self.store.transition(intent, self.owner, kind, release=True, detail=detail,
-                                     next_attempt_at=self._after(self.policy.defer_s))
+                                     next_attempt_at=self._after(self.policy.defer_s if seconds is None else seconds))
 
     def _after(self, seconds: float):
         return self.store.clock() + timedelta(seconds=seconds)

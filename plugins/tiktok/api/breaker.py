@@ -119,7 +119,11 @@ class Breakers:
 
     def is_open(self, family: str) -> bool:
         """True while calls to ``family`` would fail fast (open and the reset timeout not yet elapsed)."""
-        return self._retry_in(self.breaker(family)) > 0
+        return self.retry_in(family) > 0
+
+    def retry_in(self, family: str) -> float:
+        """Seconds until ``family`` lets a trial call through (0 when closed): how long automation pauses."""
+        return self._retry_in(self.breaker(family))
 
     def _retry_in(self, cb: pybreaker.CircuitBreaker) -> float:
         if cb.current_state != pybreaker.STATE_OPEN:

@@ -13,10 +13,13 @@ from typing import Any
 
 import requests
 
+from adops.automation import Gate
 from adops.outbox import Ambiguous, Deferred, Found, Intent, Refused, Sent
+from tiktok.api.breaker import CircuitOpen
 from tiktok.api.client import TikTokClient
 from tiktok.api.errors import AuthError, RateLimited, TikTokError, Transient, UnknownOutcome
 from tiktok.api.retry import RetryPolicy, describe
+from tiktok.automation import TikTokGate
 from tiktok.budgets import CENT, budget_payload, read_budgets
 from tiktok.outbox import kinds
 from tiktok.outbox.kinds import BID_FIELDS, BID_SET, BUDGET_SET, CREATES, has_tag, tag
@@ -36,6 +39,11 @@ class TikTokWriteChannel:
         self.send_request_id = send_request_id
         self._seen = threading.local()
         self.writer.session.hooks.setdefault("response", []).append(self._remember_request_id)
+        self.gate = TikTokGate(client)
+
+    def automation_allowed(self, account_id: str) -> Gate:
+        """The worker's gate: NEEDS_REAUTH or an open write circuit holds the advertiser's intents."""
+        return self.gate(account_id)
 
     # ---- the Channel protocol -------------------------------------------------------------
     def lookup(self, intent: Intent) -> Found | None:
@@ -141,6 +149,8 @@ def _name_of(intent: Intent) -> str:
 def classify(exc: TikTokError) -> Ambiguous | Deferred | Refused:
     """Map a write's error to what the outbox must do: reconcile, retry later, or give up."""
     detail = describe(exc)
+    if isinstance(exc, CircuitOpen):  # failed fast: nothing was sent, try again once the circuit half-opens
+        return Deferred(f"not sent: {exc}", {**detail, "retry_in": exc.retry_in})
     if isinstance(exc, (UnknownOutcome, Transient)) or exc.code == DUPLICATED_REQUEST:
         return Ambiguous(f"unclear outcome: {exc}", detail)
     if isinstance(exc, (RateLimited, AuthError)):
