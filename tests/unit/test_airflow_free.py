@@ -11,7 +11,8 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tiktok", "tiktok.api", "tiktok.extract", "tiktok.sources", "tiktok.budgets", "tiktok.ingest",
            "tiktok.optimize", "adops", "adops.settings", "adops.warehouse", "adops.control", "adops.executor",
-           "adops.transform", "adops.embedded", "adops.cli", "ml", "ml.rules"]
+           "adops.transform", "adops.embedded", "adops.cli", "ml", "ml.rules",
+           "tiktok.api.errors", "tiktok.api.batching", "tiktok.api.cache"]
 
 
 def test_core_modules_leave_airflow_out_of_sys_modules():

@@ -213,7 +213,8 @@ class TikTokClient:
             raise InvalidRequest(f"not a TikTok envelope: {str(body)[:200]}", http_status=200, path=path)
         code = int(body["code"])
         if code != 0:
-            raise error_for_code(code, str(body.get("message", "")), request_id=body.get("request_id"), path=path)
+            raise error_for_code(code, str(body.get("message", "")), request_id=body.get("request_id"), path=path,
+                                 data=body.get("data"))
         return body
 
     # ---- helpers ---------------------------------------------------------------------------

@@ -41,3 +41,47 @@ def test_hook_reads_the_airflow_connection_from_env(monkeypatch):
         "extra": {"advertiser_ids": ["9"]}}))
     hook = TikTokHook("tiktok_test")
     assert hook.advertiser_ids == ["9"] and hook.client.token_provider() == "secret-token"
+
+
+def test_secret_store_fills_what_the_connection_leaves_empty():
+    asked = []
+
+    def store(conn_id, field):
+        asked.append((conn_id, field))
+        return {"access_token": "from-store", "secret": "s2", "advertiser_ids": "5,6"}.get(field)
+
+    client = client_from_connection(conn(password=None, extra_dejson={"app_id": "app"}), secret_store=store,
+                                    conn_id="tiktok_x")
+    assert client.token_provider() == "from-store" and client.secret == "s2" and client.app_id == "app"
+    assert client.advertiser_ids == ["5", "6"] and {c for c, _ in asked} == {"tiktok_x"}
+
+
+def test_connection_values_win_over_the_store_and_prefixed_extras_are_read():
+    client = client_from_connection(conn(extra_dejson={"extra__tiktok__app_id": "a1", "advertiser_ids": ["1"]}),
+                                    secret_store=lambda c, f: "store")
+    assert client.token_provider() == "tok" and client.app_id == "a1" and client.secret == "store"
+
+
+def test_an_injected_token_provider_wins():
+    client = client_from_connection(conn(), token_provider=lambda: "fresh")
+    assert client.token_provider() == "fresh"
+
+
+def test_ui_field_behaviour_hides_unused_fields_and_relabels():
+    from tiktok.hooks.tiktok import CONN_FIELDS
+
+    behaviour = TikTokHook.get_ui_field_behaviour()
+    assert set(behaviour["hidden_fields"]) == {"schema", "port", "login"}
+    assert behaviour["relabeling"] == {"host": "Base URL", "password": "Access token"}
+    assert CONN_FIELDS["secret"]["schema"]["format"] == "password"
+    assert (TikTokHook.conn_type, TikTokHook.default_conn_name) == ("tiktok", "tiktok_default")
+
+
+def test_test_connection_needs_advertiser_ids_and_never_raises(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TIKTOK_EMPTY", json.dumps({"conn_type": "tiktok", "host": "http://127.0.0.1:1"}))
+    ok, message = TikTokHook("tiktok_empty").test_connection()
+    assert not ok and "advertiser_ids" in message
+    monkeypatch.setenv("AIRFLOW_CONN_TIKTOK_DOWN", json.dumps({
+        "conn_type": "tiktok", "host": "http://127.0.0.1:1", "password": "t", "extra": {"advertiser_ids": ["1"]}}))
+    ok, message = TikTokHook("tiktok_down").test_connection()
+    assert not ok and "Transient" in message

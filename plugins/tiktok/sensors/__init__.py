@@ -1,0 +1,1 @@
+"""Airflow sensors for TikTok. Imports Airflow, like hooks/ and triggers/."""

@@ -1,0 +1,1 @@
+"""Airflow triggers for TikTok (deferrable waits). Imports Airflow, like hooks/ and sensors/."""
