@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -32,6 +33,7 @@ from tiktok.api.errors import (
     UnknownOutcome,
     error_for_code,
     error_for_http,
+    parse_retry_after,
 )
 from tiktok.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from tiktok.api.retry import RetryPolicy
@@ -39,6 +41,7 @@ from tiktok.api.retry import RetryPolicy
 log = logging.getLogger(__name__)
 TokenProvider = Callable[[], str]
 MAX_PAGE_SIZE = 1000
+PRODUCTION_BASE = "https://business-api.tiktok.com/open_api/v1.3/"
 EXPIRED_TOKEN = 40102
 
 
@@ -61,6 +64,10 @@ def static_token(token: str) -> TokenProvider:
 
 def api_root(base_url: str) -> str:
     """``http://h:p``, ``…/open_api`` or ``…/open_api/v1.3/`` → ``…/open_api/`` (versions come from endpoints)."""
+    parsed = urlsplit(base_url or "")
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ValueError(f"base_url: must be an http(s) URL such as {PRODUCTION_BASE}, got {base_url!r} "
+                         "(set TIKTOK_BASE_URL or the tiktok_default connection's host)")
     root = base_url.rstrip("/")
     for suffix in ("/v1.3", "/v1.2"):
         if root.endswith(suffix):
@@ -204,7 +211,9 @@ class TikTokClient:
     def envelope(resp: requests.Response, path: str | None = None) -> dict[str, Any]:
         """The whole ``{code, message, request_id, data}`` body on ``code == 0``; a typed error otherwise."""
         if resp.status_code != 200:
-            raise error_for_http(resp.status_code, resp.text, path=path)
+            error = error_for_http(resp.status_code, resp.text, path=path)
+            error.retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            raise error
         try:
             body = resp.json()
         except ValueError as exc:

@@ -28,6 +28,7 @@ class TikTokError(Exception):
         self.http_status = http_status
         self.path = path
         self.data = data
+        self.retry_after: float | None = None  # seconds, from an HTTP Retry-After header (a floor for backoff)
 
     def __str__(self) -> str:
         parts = [f"code={self.code}" if self.code is not None else None,
@@ -205,6 +206,22 @@ def error_for_code(code: int, message: str, *, request_id: str | None = None, pa
     write = _is_write_path(path) if is_write is None else is_write
     cls = classify(code, is_write=write)
     return cls(message, code=code, request_id=request_id, http_status=200, path=path, data=data)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        from datetime import UTC, datetime
+        from email.utils import parsedate_to_datetime
+
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
 
 
 def error_for_http(status: int, body: str, *, path: str | None = None) -> TikTokError:

@@ -1,6 +1,7 @@
 """One retry policy with named predicates (google-api-core's shape), built on tenacity.
 
-Full jitter, 1 s doubling to a 64 s cap, at most six attempts and an optional deadline. Only
+Full jitter, 1 s doubling to a 64 s cap, at most six attempts, an overall deadline, and an HTTP
+``Retry-After`` as a floor when a gateway sends one. Only
 rate limits and transient faults are retried; a non-retryable 4xxxx and an ``UnknownOutcome`` write
 never are. ``sleep`` and ``random`` are injected so tests run instantly and deterministically.
 """
@@ -40,7 +41,7 @@ class RetryPolicy:
     maximum: float = 64.0
     multiplier: float = 2.0
     max_attempts: int = 6
-    deadline: float | None = None
+    deadline: float | None = 180.0  # overall, across attempts; None = attempts only
     predicate: Callable[[BaseException], bool] = is_retryable
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = field(default=_random.random)
@@ -52,7 +53,11 @@ class RetryPolicy:
         return self.random() * ceiling
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
-        return self.backoff(state.attempt_number)
+        """Full-jitter backoff, never shorter than a server's ``Retry-After``."""
+        wait = self.backoff(state.attempt_number)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        floor = getattr(exc, "retry_after", None)
+        return max(wait, floor) if floor else wait
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
         if self.on_retry and state.outcome is not None and state.next_action is not None:
