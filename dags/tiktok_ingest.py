@@ -1,7 +1,8 @@
-"""Hourly: pull each TikTok advertiser's entities and daily ad report for the look-back window.
+"""Hourly: pull each TikTok advertiser's entities, daily ad report and real-time hourly reports.
 
 Mapped over advertisers (``.expand``) in the ``tiktok_api`` pool (sized to the API quota). The
-window is the run's data interval end minus ``ADOPS_LOOKBACK_DAYS``; loads merge on primary keys.
+daily window is the run's data interval end minus ``ADOPS_LOOKBACK_DAYS``; the hourly tables cover
+today and yesterday in the advertiser's time zone. Loads merge on primary keys.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 
 RAW_TIKTOK = Asset("adops://warehouse/tiktok_ads/ad_report_daily")
+HOURLY = [Asset(f"adops://warehouse/tiktok_ads/{t}")
+          for t in ("ad_report_hourly", "adgroup_report_hourly", "campaign_report_hourly")]
 
 
 @dag(
@@ -32,7 +35,15 @@ def tiktok_ingest():
 
         return ingest_window(TikTokHook().client, advertiser_id, data_interval_end)
 
-    ingest.expand(advertiser_id=advertisers())
+    @task(pool="tiktok_api", outlets=HOURLY, map_index_template="{{ advertiser_id }}")
+    def realtime(advertiser_id: str, data_interval_end=None) -> dict:
+        from tiktok.hooks.tiktok import TikTokHook
+        from tiktok.ingest import ingest_realtime
+
+        return ingest_realtime(TikTokHook().client, advertiser_id, data_interval_end)
+
+    ids = advertisers()
+    ingest.expand(advertiser_id=ids) >> realtime.expand(advertiser_id=ids)  # one writer at a time
 
 
 tiktok_ingest()

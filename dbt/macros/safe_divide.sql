@@ -5,7 +5,7 @@
 
 {% macro default__safe_divide(numerator, denominator) -%}
     case when coalesce({{ denominator }}, 0) = 0 then null
-         else cast({{ numerator }} as {{ dbt.type_float() }}) / {{ denominator }} end
+         else cast({{ numerator }} as {{ type_double() }}) / {{ denominator }} end
 {%- endmacro %}
 
 {% macro bigquery__safe_divide(numerator, denominator) -%}

@@ -8,6 +8,13 @@
 | ADOPS_WAREHOUSE_DATASET | tiktok_ads (raw dataset / schema) |
 | ADOPS_CONTROL_DB_URL | sqlite:///$ADOPS_HOME/control.db |
 | ADOPS_LOOKBACK_DAYS | 7 |
+| ADOPS_FINALIZE_LOOKBACK_DAYS | 3 (1–28; the finalising pull's look-back; a weekly sweep reads 28) |
+| ADOPS_ASYNC_REPORT_ROWS | 10000 (a report window this large goes through async report tasks) |
+| ADOPS_SALES_FEED_URL | unset (the advertiser's sales API, e.g. the emulator's /__emulator/sales) |
+| ADOPS_SALES_DROP_DIR | unset (a folder of order CSV/Parquet files) |
+| ADOPS_SALES_LOOKBACK_DAYS | 3 |
+| ADOPS_LOADER_FILE_FORMAT | parquet (dlt's load files; columnar loads are ~5x faster than inserts) |
+| ADOPS_EVENTS_FEED_URL, ADOPS_EVENTS_DROP_DIR | unset (server-side events: an API listing or JSON/JSONL files) |
 | ADOPS_DBT_TARGET | duckdb |
 | ADOPS_MARTS_SCHEMA | analytics (dbt's target schema / BigQuery dataset) |
 | TIKTOK_BASE_URL, TIKTOK_ACCESS_TOKEN, TIKTOK_ADVERTISER_IDS (comma-separated), TIKTOK_APP_ID, TIKTOK_APP_SECRET (or TIKTOK_SECRET) | unset |
@@ -26,6 +33,10 @@ def _path(value: str) -> Path:
     return path if path.is_absolute() else (Path.cwd() / path)
 
 
+def _optional_path(value: str | None) -> Path | None:
+    return _path(value) if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -42,6 +53,14 @@ class Settings:
     tiktok_advertiser_ids: tuple[str, ...] = ()
     tiktok_app_id: str | None = None
     tiktok_secret: str | None = field(default=None, repr=False)
+    finalize_lookback_days: int = 3
+    async_report_rows: int = 10_000
+    sales_feed_url: str | None = None
+    sales_drop_dir: Path | None = None
+    sales_lookback_days: int = 3
+    events_feed_url: str | None = None
+    events_drop_dir: Path | None = None
+    loader_file_format: str = "parquet"
 
     @property
     def dbt_target_dir(self) -> Path:
@@ -80,4 +99,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
         tiktok_advertiser_ids=ids,
         tiktok_app_id=env.get("TIKTOK_APP_ID") or None,
         tiktok_secret=env.get("TIKTOK_APP_SECRET") or env.get("TIKTOK_SECRET") or None,
+        finalize_lookback_days=min(28, max(1, int(env.get("ADOPS_FINALIZE_LOOKBACK_DAYS", "3")))),
+        async_report_rows=int(env.get("ADOPS_ASYNC_REPORT_ROWS", "10000")),
+        sales_feed_url=env.get("ADOPS_SALES_FEED_URL") or None,
+        sales_drop_dir=_optional_path(env.get("ADOPS_SALES_DROP_DIR")),
+        sales_lookback_days=int(env.get("ADOPS_SALES_LOOKBACK_DAYS", "3")),
+        events_feed_url=env.get("ADOPS_EVENTS_FEED_URL") or None,
+        events_drop_dir=_optional_path(env.get("ADOPS_EVENTS_DROP_DIR")),
+        loader_file_format=env.get("ADOPS_LOADER_FILE_FORMAT", "parquet"),
     )

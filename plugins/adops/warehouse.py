@@ -36,7 +36,7 @@ def run_load(settings: Settings, source: Any, pipeline_name: str) -> LoadSummary
         dataset_name=settings.raw_dataset,
         pipelines_dir=str(settings.dlt_pipelines_dir),
     )
-    info = pipeline.run(source)
+    info = pipeline.run(source, loader_file_format=settings.loader_file_format)
     counts = {name: int(n) for name, n in pipeline.last_trace.last_normalize_info.row_counts.items()
               if not name.startswith("_dlt")}
     return LoadSummary(pipeline_name, counts, list(info.loads_ids))

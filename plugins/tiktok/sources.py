@@ -1,7 +1,8 @@
-"""The dlt source for one TikTok advertiser: raw tables named like Fivetran's TikTok schema.
+"""The dlt sources for one TikTok advertiser: raw tables named like Fivetran's TikTok schema.
 
 Every table is loaded with ``write_disposition="merge"`` on its primary key, so re-loading a window
-replaces rows instead of appending them; there is no hand-written MERGE anywhere.
+replaces rows instead of appending them; there is no hand-written MERGE anywhere. Report tables
+declare every column and freeze their data types: a row that does not fit stops the load.
 """
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from typing import Any
 import dlt
 
 from tiktok.api.client import TikTokClient
-from tiktok.extract import fetch_advertiser, iter_ad_report_rows, iter_entities
+from tiktok.extract import fetch_advertiser, iter_entities
+from tiktok.report_fetch import ASYNC_ROWS, iter_report
+from tiktok.report_specs import SPECS
 
 PRIMARY_KEYS: dict[str, list[str]] = {
     "advertiser": ["id"],
     "campaign_history": ["campaign_id", "modify_time"],
     "adgroup_history": ["adgroup_id", "modify_time"],
     "ad_history": ["ad_id", "modify_time"],
-    "ad_report_daily": ["ad_id", "stat_time_day"],
+    **{table: spec.primary_key for table, spec in SPECS.items()},
 }
 _TIMES = {"create_time": "text", "modify_time": "text"}
 HISTORY_TYPES = {
@@ -26,8 +29,7 @@ HISTORY_TYPES = {
     "adgroup": {**_TIMES, "budget": "double", "dayparting": "text", "schedule_end_time": "text"},
     "ad": {**_TIMES, "display_name": "text"},
 }
-REPORT_TYPES = {"spend": "double", "stat_time_day": "text", "impressions": "bigint", "clicks": "bigint",
-                "conversion": "bigint", "currency": "text", "timezone": "text"}
+REPORT_CONTRACT = {"tables": "evolve", "columns": "freeze", "data_type": "freeze"}
 
 
 @dlt.source(name="tiktok_ads", max_table_nesting=0)
@@ -40,11 +42,26 @@ def tiktok_ads(client: TikTokClient, advertiser_id: str, start: date, end: date,
     for kind in ("campaign", "adgroup", "ad"):
         yield _merge(f"{kind}_history", iter_entities(client, advertiser_id, kind),
                      HISTORY_TYPES[kind])
-    yield _merge("ad_report_daily", iter_ad_report_rows(client, advertiser, start, end), REPORT_TYPES)
+    yield report_resource(client, "ad_report_daily", advertiser, start, end)
 
 
-def _merge(name: str, data: Any, types: dict[str, str]) -> Any:
+@dlt.source(name="tiktok_ads", max_table_nesting=0)
+def tiktok_reports(client: TikTokClient, advertiser: dict[str, Any], ranges: dict[str, tuple[date, date]],
+                   async_rows: int = ASYNC_ROWS) -> Any:
+    """Report tables only, each over its own inclusive range (``{table: (start, end)}``)."""
+    for table, (start, end) in ranges.items():
+        yield report_resource(client, table, advertiser, start, end, async_rows)
+
+
+def report_resource(client: TikTokClient, table: str, advertiser: dict[str, Any], start: date, end: date,
+                    async_rows: int = ASYNC_ROWS) -> Any:
+    """A merge resource over one report table's window; rows are fetched lazily when dlt extracts."""
+    rows = iter_report(client, SPECS[table], advertiser, start, end, async_rows)
+    return _merge(table, rows, SPECS[table].column_types(), REPORT_CONTRACT)
+
+
+def _merge(name: str, data: Any, types: dict[str, str], contract: dict[str, str] | None = None) -> Any:
     """A merge resource; column hints are fresh dicts each time (dlt fills them in place)."""
     columns = {col: {"data_type": t} for col, t in types.items()}
     return dlt.resource(data, name=name, write_disposition="merge", primary_key=PRIMARY_KEYS[name],
-                        columns=columns)
+                        columns=columns, schema_contract=contract)

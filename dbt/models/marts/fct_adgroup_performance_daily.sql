@@ -49,7 +49,7 @@ with_budget as (
 final as (
 
     select
-        adgroup_id || '|' || cast(date_day as {{ dbt.type_string() }}) || '|' || currency as adgroup_day_id,
+        {{ make_key(["adgroup_id", "date_day", "currency"]) }} as adgroup_day_id,
         adgroup_id,
         adgroup_name,
         campaign_id,

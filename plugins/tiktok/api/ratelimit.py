@@ -8,11 +8,15 @@ When TikTok throttles anyway (another app instance, a tighter hidden limit), ``p
 key's limits for a while — adaptive backoff rather than a storm of retries.
 
 Everything time-related is injected (``clock``, ``sleep``) so tests run instantly. With ``REDIS_URL``
-set, ``from_env`` shares the limits across processes; the in-flight cap stays per process.
+set, ``from_env`` shares the limits across processes, and the in-flight cap too: besides its own
+counter, the limiter then takes one of ``max_in_flight`` slots of the backend's shared semaphore
+(leased, so a killed worker's slots come back after ``lease_s``). Priorities order the waiters of one
+process; across processes the shared slots go to whichever first-in-line waiter asks first.
 """
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
 import time
@@ -29,6 +33,9 @@ __all__ = ["Permit", "Priority", "RateLimitConfig", "RateLimitTimeout", "RateLim
 APP_CODES = frozenset({40100, 40016})
 ADVERTISER_CODES = frozenset({40133})
 POLL_S = 0.005  # how often a waiter that is not first in line looks again
+SLOT_POLL_S = 0.01  # how often the first waiter asks Redis again while every shared slot is taken
+
+log = logging.getLogger(__name__)
 
 
 class RateLimitTimeout(RateLimited):
@@ -66,7 +73,7 @@ class _Waiter:
 
 
 class RateLimiter:
-    """Priority-ordered admission against per-key limits and a process-wide in-flight cap."""
+    """Priority-ordered admission against per-key limits and an in-flight cap (shared when the backend is)."""
 
     def __init__(self, config: RateLimitConfig | None = None, *, app_id: str = "default",
                  backend: MemoryBackend | RedisBackend | None = None, max_in_flight: int = 10,
@@ -86,14 +93,21 @@ class RateLimiter:
         self._seq = itertools.count()
         self.in_flight = 0
         self.peak_in_flight = 0
+        # The shared (cross-process) in-flight semaphore, when the backend has one (Redis).
+        self._slots = self.backend if getattr(self.backend, "shared_slots", False) else None
+        self._slots_full = False  # the last shared-slot request was refused: only the best waiter asks
 
     @classmethod
     def from_env(cls, config: RateLimitConfig | None = None, *, namespace: str = "default",
-                 env: dict[str, str] | None = None, **kwargs: Any) -> RateLimiter:
-        """Redis-backed (shared, wall clock) when ``REDIS_URL`` is set, in-process otherwise."""
+                 env: dict[str, str] | None = None, lease_s: float = 120.0, **kwargs: Any) -> RateLimiter:
+        """Redis-backed (shared limits and in-flight cap, wall clock) when ``REDIS_URL`` is set, in-process otherwise.
+
+        ``lease_s``: how long a shared in-flight slot outlives a worker that died without releasing it.
+        """
         url = (env if env is not None else os.environ).get("REDIS_URL")
         if url:
-            return cls(config, backend=RedisBackend.from_url(url, namespace=namespace), clock=time.time, **kwargs)
+            backend = RedisBackend.from_url(url, namespace=namespace, lease_s=lease_s)
+            return cls(config, backend=backend, clock=time.time, **kwargs)
         return cls(config, **kwargs)
 
     # ---- admission -------------------------------------------------------------------------
@@ -116,7 +130,7 @@ class RateLimiter:
         with self._cond:
             self._waiters.append(me)
             try:
-                decision = self._wait_for_turn(me, limits, deadline, path)
+                decision, holder = self._wait_for_turn(me, limits, deadline, path)
             finally:
                 self._waiters.remove(me)
                 self._cond.notify_all()
@@ -124,18 +138,31 @@ class RateLimiter:
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         waited_ms = (self.clock() - start) * 1000.0
         return Permit(path, advertiser_id, Priority(priority), round(waited_ms, 3), decision.tokens_left,
-                      self._release_slot)
+                      lambda: self._release_slot(holder))
 
-    def _wait_for_turn(self, me: _Waiter, limits: list[KeyLimit], deadline: float | None, path: str) -> Decision:
-        """Called with the lock held; returns once ``me`` has been admitted by the backend."""
+    def _wait_for_turn(self, me: _Waiter, limits: list[KeyLimit], deadline: float | None,
+                       path: str) -> tuple[Decision, str | None]:
+        """Called with the lock held; returns once ``me`` has been admitted (and its shared slot, if any)."""
         while True:
             now = self.clock()
             wait = POLL_S
             if self._is_first(me) and self.in_flight < self.max_in_flight:
-                decision = self.backend.try_acquire(limits, now)
-                if decision.ok:
-                    return decision
-                wait = max(decision.wait, 0.0005)
+                holder = None
+                if self._slots is not None:  # the shared slot first: a token is never burnt waiting for one
+                    holder = self._slots.new_holder()
+                    self._slots_full = not self._slots.acquire_slot(holder, self.max_in_flight, now)
+                if self._slots_full:
+                    wait = SLOT_POLL_S
+                else:
+                    try:
+                        decision = self.backend.try_acquire(limits, now)
+                    except BaseException:
+                        self._free_shared(holder)
+                        raise
+                    if decision.ok:
+                        return decision, holder
+                    self._free_shared(holder)  # do not hold a shared slot while waiting for our own key
+                    wait = max(decision.wait, 0.0005)
             if deadline is not None:
                 if now >= deadline:
                     raise RateLimitTimeout(f"rate limiter: no slot within the deadline for {path}", path=path)
@@ -144,7 +171,7 @@ class RateLimiter:
 
     def _is_first(self, me: _Waiter) -> bool:
         """No better-ranked waiter shares a key with me (or any does while all slots are taken)."""
-        full = self.in_flight >= self.max_in_flight
+        full = self.in_flight >= self.max_in_flight or self._slots_full
         return not any(w.rank < me.rank and (full or w.keys & me.keys) for w in self._waiters)
 
     def _pause(self, seconds: float) -> None:
@@ -157,10 +184,30 @@ class RateLimiter:
         finally:
             self._cond.acquire()
 
-    def _release_slot(self) -> None:
-        with self._cond:
-            self.in_flight -= 1
-            self._cond.notify_all()
+    def _release_slot(self, holder: str | None = None) -> None:
+        try:
+            self._free_shared(holder)
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                self._slots_full = False  # a slot may be free again: let every first-in-line waiter ask
+                self._cond.notify_all()
+
+    def _free_shared(self, holder: str | None) -> None:
+        """Give back a shared slot; if Redis cannot be told, the lease frees it (never raise from release)."""
+        if holder is None or self._slots is None:
+            return
+        try:
+            self._slots.release_slot(holder)
+        except Exception:  # noqa: BLE001 - the lease expires the slot anyway
+            log.warning("rate limiter: could not release shared slot %s; it frees when its lease ends", holder,
+                        exc_info=True)
+
+    def shared_in_flight(self) -> int | None:
+        """Requests in flight across every process sharing the backend (``None`` without a shared cap)."""
+        if self._slots is None:
+            return None
+        return self._slots.slots_in_use(self.clock())
 
     # ---- adaptation --------------------------------------------------------------------------
     def penalize(self, path: str, advertiser_id: str | None = None, code: int | None = None) -> None:

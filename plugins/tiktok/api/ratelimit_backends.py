@@ -6,6 +6,12 @@ consumes from every key or from none, so a refusal on the advertiser key never b
 Each key is a token bucket (smooths bursts) plus hard sliding windows (TikTok counts calls per second
 and per minute, so a bucket alone could let 2x the QPS into one of TikTok's seconds).
 A penalty (after TikTok still answered a throttle code) scales a key's limits down for a while.
+
+The Redis backend also holds the shared in-flight cap (``shared_slots``): a counting semaphore whose
+holders are members of one sorted set scored by lease expiry. Acquire (purge expired holders, then
+add if fewer than the cap) and release are single Lua scripts, so the cap holds across every worker,
+and a worker killed mid-request gives its slot back when the lease runs out instead of leaking it.
+The in-process backend has no such thing: the limiter's own counter is the cap there.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import bisect
 import itertools
 import os
 import threading
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +72,8 @@ class _KeyState:
 
 class MemoryBackend:
     """Thread-safe state for one process (tests, ``make run``, a single worker)."""
+
+    shared_slots = False  # the in-flight cap is the limiter's own per-process counter
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -163,6 +172,20 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return tostring(f)
 """
 
+_SLOT_ACQUIRE_LUA = """
+local now = tonumber(ARGV[1]); local cap = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 1 end
+if redis.call('ZCARD', KEYS[1]) >= cap then return 0 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[4]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+_SLOT_RELEASE_LUA = """
+return redis.call('ZREM', KEYS[1], ARGV[1])
+"""
+
 
 class RedisBackend:
     """State in Redis, shared by every process that uses the same ``namespace``.
@@ -170,14 +193,26 @@ class RedisBackend:
     One Lua script checks and consumes all keys atomically; keys are ``{prefix}:{namespace}:…`` and
     expire a little after the longest window, so an idle key costs nothing. Times come from the
     caller's wall clock (``time.time``), which every worker on the same hosts shares.
+
+    ``{prefix}:{namespace}:slots`` is the shared in-flight semaphore; ``lease_s`` is how long a slot
+    stays taken without a release (longer than any request: the client's HTTP timeout is 60 s).
     """
 
-    def __init__(self, client: Any, namespace: str = "default", prefix: str = PREFIX, ttl_s: float = 120.0) -> None:
+    shared_slots = True
+
+    def __init__(self, client: Any, namespace: str = "default", prefix: str = PREFIX, ttl_s: float = 120.0,
+                 lease_s: float = 120.0) -> None:
+        if lease_s <= 0:
+            raise ValueError(f"rate_limit.lease_s: must be > 0, got {lease_s}")
         self.redis = client
         self.prefix = f"{prefix}:{namespace}"
         self.ttl_ms = int(ttl_s * 1000)
+        self.lease_s = float(lease_s)
+        self.slots_key = f"{self.prefix}:slots"
         self._acquire = client.register_script(_LUA)
         self._penalize = client.register_script(_PENALIZE_LUA)
+        self._slot_acquire = client.register_script(_SLOT_ACQUIRE_LUA)
+        self._slot_release = client.register_script(_SLOT_RELEASE_LUA)
         self._ids = itertools.count()
         self._pid = f"{os.getpid()}-{id(self):x}"
 
@@ -208,3 +243,22 @@ class RedisBackend:
     def factor(self, key: str, now: float) -> float:
         value = self.redis.get(self._keys(key)[2])
         return float(value) if value is not None else 1.0
+
+    # ---- shared in-flight semaphore -------------------------------------------------------------
+    def new_holder(self) -> str:
+        """A holder id unique across processes (and forks of this one)."""
+        return f"{os.getpid()}-{uuid.uuid4().hex}"
+
+    def acquire_slot(self, holder: str, cap: int, now: float) -> bool:
+        """Take one of ``cap`` shared slots for ``holder`` until ``now + lease_s``; False when all are taken."""
+        expiry = now + self.lease_s
+        ok = self._slot_acquire(keys=[self.slots_key],
+                                args=[repr(now), holder, int(cap), repr(expiry), int(self.lease_s * 1000) + 1000])
+        return bool(int(ok))
+
+    def release_slot(self, holder: str) -> None:
+        self._slot_release(keys=[self.slots_key], args=[holder])
+
+    def slots_in_use(self, now: float) -> int:
+        """Holders whose lease has not run out (what an acquire at ``now`` would count)."""
+        return int(self.redis.zcount(self.slots_key, f"({now!r}", "+inf"))

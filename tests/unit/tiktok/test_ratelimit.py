@@ -192,6 +192,21 @@ def test_from_env_picks_redis_only_when_redis_url_is_set():
     assert isinstance(RateLimiter.from_env(env={}).backend, MemoryBackend)
 
 
+def test_in_process_limiter_has_no_shared_cap():
+    lim = RateLimiter(max_in_flight=1)
+    assert lim.shared_in_flight() is None and not MemoryBackend.shared_slots
+    with lim.acquire("campaign/get/"):
+        assert lim.in_flight == 1
+    assert lim.in_flight == 0
+
+
+def test_redis_backend_rejects_a_non_positive_lease():
+    from tiktok.api.ratelimit_backends import RedisBackend
+
+    with pytest.raises(ValueError, match="lease_s"):
+        RedisBackend(object(), lease_s=0)
+
+
 def test_simultaneous_throttles_halve_once_not_per_thread():
     clock = FakeClock()
     lim = limiter(clock, backoff_factor=0.5)

@@ -1,21 +1,31 @@
 with source as (
 
-    select * from {{ source('tiktok_ads', 'adgroup_history') }}
+    {{ staged_source('tiktok_ads', 'adgroup_history', get_adgroup_history_columns()) }}
 
 ),
 
 renamed as (
 
     select
-        adgroup_id || '|' || modify_time as adgroup_version_id,
-        cast(adgroup_id as {{ dbt.type_string() }}) as adgroup_id,
-        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
-        cast(advertiser_id as {{ dbt.type_string() }}) as advertiser_id,
+        -- ids
+        {{ make_key(['adgroup_id', 'modify_time']) }} as adgroup_version_id,
+        adgroup_id,
+        campaign_id,
+        advertiser_id,
+
+        -- dimensions
         adgroup_name,
         budget_mode,
-        cast(budget as {{ dbt.type_numeric() }}) as daily_budget,
+        bid_type,
+        optimization_goal,
         operation_status,
-        cast(modify_time as {{ dbt.type_timestamp() }}) as modified_at
+
+        -- measures
+        budget as daily_budget,
+
+        -- timestamps
+        create_time as created_at,
+        modify_time as modified_at
 
     from source
 
@@ -23,6 +33,7 @@ renamed as (
 
 versioned as (
 
+    -- a version is in force from its modify_time until the next version's
     select
         *,
         modified_at as valid_from,

@@ -1,0 +1,104 @@
+{#-
+    Ad x advertiser-local day metrics with the names and budget that were in force that day
+    (point in time: the version valid at the end of the day), not today's names.
+-#}
+with ad_report as (
+
+    select * from {{ ref('stg_tiktok_ads__ad_report_daily') }}
+
+),
+
+ad_history as (
+
+    select * from {{ ref('stg_tiktok_ads__ad_history') }}
+
+),
+
+adgroup_history as (
+
+    select * from {{ ref('stg_tiktok_ads__adgroup_history') }}
+
+),
+
+campaign_history as (
+
+    select * from {{ ref('stg_tiktok_ads__campaign_history') }}
+
+),
+
+report_days as (
+
+    select
+        *,
+        {{ dbt.dateadd('day', 1, 'cast(date_day as ' ~ dbt.type_timestamp() ~ ')') }} as day_ends_at
+
+    from ad_report
+
+),
+
+joined as (
+
+    select
+        report_days.*,
+        ad_history.ad_name,
+        ad_history.ad_format,
+        ad_history.video_id,
+        adgroup_history.adgroup_name,
+        adgroup_history.daily_budget,
+        campaign_history.campaign_name,
+        campaign_history.objective_type
+
+    from report_days
+    left join ad_history
+        on report_days.ad_id = ad_history.ad_id
+        and ad_history.valid_from < report_days.day_ends_at
+        and (ad_history.valid_to is null or ad_history.valid_to >= report_days.day_ends_at)
+    left join adgroup_history
+        on report_days.adgroup_id = adgroup_history.adgroup_id
+        and adgroup_history.valid_from < report_days.day_ends_at
+        and (adgroup_history.valid_to is null or adgroup_history.valid_to >= report_days.day_ends_at)
+    left join campaign_history
+        on report_days.campaign_id = campaign_history.campaign_id
+        and campaign_history.valid_from < report_days.day_ends_at
+        and (campaign_history.valid_to is null or campaign_history.valid_to >= report_days.day_ends_at)
+
+),
+
+final as (
+
+    select
+        ad_report_daily_id as ad_day_id,
+        ad_id,
+        adgroup_id,
+        campaign_id,
+        advertiser_id,
+        date_day,
+        currency,
+        advertiser_timezone,
+        ad_name,
+        ad_format,
+        video_id,
+        adgroup_name,
+        daily_budget,
+        campaign_name,
+        objective_type,
+        impressions,
+        clicks,
+        spend,
+        conversions,
+        reach,
+        frequency,
+        total_purchase_value,
+        video_play_actions,
+        video_watched_2s,
+        video_watched_6s,
+        video_views_p25,
+        video_views_p50,
+        video_views_p75,
+        video_views_p100
+
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,64 @@
+{#-
+    Ad x advertiser-local hour (the real-time pull). No reach: unique users do not add across
+    hours, so reach lives only in the daily marts.
+-#}
+with ad_hours as (
+
+    select * from {{ ref('stg_tiktok_ads__ad_report_hourly') }}
+
+),
+
+ad_history as (
+
+    select * from {{ ref('stg_tiktok_ads__ad_history') }}
+
+),
+
+joined as (
+
+    -- point in time: the ad version in force at the end of the hour
+    select
+        ad_hours.*,
+        ad_history.ad_name,
+        coalesce(ad_hours.adgroup_id, ad_history.adgroup_id) as resolved_adgroup_id,
+        coalesce(ad_hours.campaign_id, ad_history.campaign_id) as resolved_campaign_id
+
+    from ad_hours
+    left join ad_history
+        on ad_hours.ad_id = ad_history.ad_id
+        and ad_history.valid_from < {{ dbt.dateadd('hour', 1, 'ad_hours.stat_hour') }}
+        and (ad_history.valid_to is null
+             or ad_history.valid_to >= {{ dbt.dateadd('hour', 1, 'ad_hours.stat_hour') }})
+
+),
+
+final as (
+
+    select
+        ad_report_hourly_id as ad_hour_id,
+        ad_id,
+        resolved_adgroup_id as adgroup_id,
+        resolved_campaign_id as campaign_id,
+        advertiser_id,
+        stat_hour,
+        date_day,
+        currency,
+        ad_name,
+        impressions,
+        clicks,
+        spend,
+        conversions,
+        video_play_actions,
+        video_watched_2s,
+        video_views_p100,
+        {{ safe_divide('clicks', 'impressions') }} as ctr,
+        {{ safe_divide('spend', 'clicks') }} as cpc,
+        {{ safe_divide('spend * 1000', 'impressions') }} as cpm,
+        {{ safe_divide('conversions', 'clicks') }} as cvr,
+        {{ safe_divide('spend', 'conversions') }} as cpa
+
+    from joined
+
+)
+
+select * from final
