@@ -22,6 +22,8 @@ bench: $(STAMP)  ## benchmarks that print ratios against a baseline or a peer
 	$(PY) bench/client_throughput.py --quick
 	$(PY) bench/refresh_stampede.py --quick
 	$(PY) bench/chaos_writes.py --quick
+	$(PY) bench/ingest.py --quick
+	$(PY) bench/dbt_build.py --quick
 
 emulator: $(STAMP)  ## the emulator on :8765 with the default scenario
 	$(PY) -m tiktok_emulator --port 8765 --scenario default --seed 7

@@ -1,6 +1,8 @@
-"""After each TikTok load: ``dbt build`` the staging views and KPI marts (models + tests).
+"""After each TikTok load: gate the raw tables, then ``dbt build`` and publish the marts (write-audit-publish).
 
-Runs dbt's programmatic runner from a tested function, so it works offline in ``dag.test()``.
+``quality_gate`` runs Great Expectations on every raw table; if it fails, dbt never runs. ``dbt_build``
+builds and tests in a side schema and publishes to the marts schema only when every test passed,
+so the previous good marts stay in place otherwise. Tested functions, so ``dag.test()`` runs offline.
 """
 from __future__ import annotations
 
@@ -19,16 +21,22 @@ KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
     tags=["dbt", "marts"],
 )
 def build_marts():
-    @task(outlets=[KPI_MART])
-    def dbt_build() -> dict:
-        from dataclasses import asdict
-
+    @task
+    def quality_gate(data_interval_end=None, dag_run=None) -> dict:
+        from adops.quality import gate_raw
         from adops.settings import load
-        from adops.transform import build_marts as run_dbt_build
+        from tiktok.quality_specs import SPECS
 
-        return asdict(run_dbt_build(load()))
+        return gate_raw(load(), SPECS, data_interval_end or dag_run.run_after, build_id=dag_run.run_id)
 
-    dbt_build()
+    @task(outlets=[KPI_MART])
+    def dbt_build(dag_run=None) -> dict:
+        from adops.publish import build_and_publish
+        from adops.settings import load
+
+        return build_and_publish(load(), build_id=dag_run.run_id)
+
+    quality_gate() >> dbt_build()
 
 
 build_marts()

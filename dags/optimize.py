@@ -1,5 +1,7 @@
 """Every 2 hours (or when the KPI mart is rebuilt): read the mart, propose budgets, apply them.
 
+Refuses to run (``marts_published`` fails) when the last marts build failed its dbt tests.
+
 One plan per advertiser and run window; a plan already applied is skipped, so re-runs change nothing.
 """
 from __future__ import annotations
@@ -21,6 +23,14 @@ KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
 )
 def optimize():
     @task
+    def marts_published() -> dict | None:
+        """Refuse to decide on marts whose last build failed its tests (see adops.publish)."""
+        from adops.publish import require_good_marts
+        from adops.settings import load
+
+        return require_good_marts(load())
+
+    @task
     def advertisers() -> list[str]:
         from tiktok.hooks.tiktok import TikTokHook
 
@@ -33,7 +43,9 @@ def optimize():
 
         return optimize_advertiser(TikTokHook().client, advertiser_id, data_interval_end, dag_id="optimize")
 
-    propose_and_apply.expand(advertiser_id=advertisers())
+    ids = advertisers()
+    marts_published() >> ids
+    propose_and_apply.expand(advertiser_id=ids)
 
 
 optimize()
