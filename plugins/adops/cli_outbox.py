@@ -3,10 +3,12 @@
     adops outbox work [--once] [--max-seconds N] [--worker-id ID]
     adops outbox status
 
-Settings come from the environment (``adops.settings``): ADOPS_CONTROL_DB_URL for the intents,
-TIKTOK_BASE_URL / TIKTOK_ACCESS_TOKEN / TIKTOK_APP_ID ... for the channel. The medium's channel is
-built by its own factory (``tiktok.outbox.factory``), imported only when ``work`` runs, so importing
-``adops.cli`` stays cheap. A missing setting is one line naming the variable, exit 2.
+Settings come from the environment (``adops.settings``): ADOPS_CONTROL_DB_URL for the intents (and
+the OAuth token store), TIKTOK_BASE_URL / TIKTOK_ACCESS_TOKEN / TIKTOK_APP_ID / TIKTOK_APP_SECRET ...
+for the channel. The medium's channel is built by its own factory (``tiktok.outbox.factory``),
+imported only when ``work`` runs, so importing ``adops.cli`` stays cheap. Which token an advertiser's
+writes use is the factory's choice (a stored, refreshing token first; the static one as fallback)
+and ``work`` prints it at start-up. A missing setting is one line naming the variable, exit 2.
 """
 from __future__ import annotations
 
@@ -58,11 +60,12 @@ def _store(settings: settings_mod.Settings):
     return OutboxStore(engine)
 
 
-def _channels(settings: settings_mod.Settings) -> dict[str, Any]:
-    """The channels this deployment writes through (TikTok for now)."""
-    from tiktok.outbox.factory import channels_from_settings
+def _channels(settings: settings_mod.Settings, engine: Any) -> tuple[dict[str, Any], str]:
+    """The channels this deployment writes through (TikTok for now) and a line saying which tokens they use."""
+    from tiktok.outbox.factory import channels_from_settings, plan_tokens
 
-    return channels_from_settings(settings)
+    plan = plan_tokens(settings, engine)
+    return channels_from_settings(settings, plan=plan), plan.describe()
 
 
 @click.group(name="outbox")
@@ -129,13 +132,25 @@ def _graceful_stop() -> Iterator[dict[str, bool]]:
 def work(once: bool, max_seconds: float | None, worker_id: str | None) -> None:
     """Claim intents, look up before sending, send once, reconcile UNKNOWN ones.
 
+    \b
+    Token per advertiser (the "tokens:" line at start-up says which are in use):
+    - the token store's token, when the control DB (ADOPS_CONTROL_DB_URL) holds
+      one for TIKTOK_APP_ID and that advertiser (`adops auth consent-url`),
+      refreshed before it expires (TIKTOK_REFRESH_MARGIN_MINUTES, default 30),
+      so TIKTOK_APP_SECRET is required;
+    - otherwise the static, long-lived TIKTOK_ACCESS_TOKEN (the fallback);
+    - neither: that advertiser's intents wait (skipped), nothing is sent.
+
     Progress lines count what happened to claimed intents: sent, adopted (found remotely, including
     reconciled UNKNOWN ones), unknown (outcome unclear, reconciled later), deferred, failed.
     SIGTERM or Ctrl-C stops cleanly after the intent in hand.
     """
+    from tiktok.outbox.factory import check_base_url
+
     settings = settings_mod.load()
-    channels = _channels(settings)  # configuration errors surface before the database is touched
+    check_base_url(settings)  # before the database is touched; the token choice needs the database
     store = _store(settings)
+    channels, tokens = _channels(settings, store.engine)
     tally: Counter = Counter()
     worker = _counting_worker(store, channels, worker_id, tally)
     start = last_note = time.monotonic()
@@ -145,6 +160,7 @@ def work(once: bool, max_seconds: float | None, worker_id: str | None) -> None:
         click.echo(f"outbox worker {worker.owner}: channels {', '.join(sorted(channels))}; "
                    f"{'until idle' if once else 'looping'}"
                    + (f", at most {max_seconds:g}s" if max_seconds is not None else ""))
+        click.echo(tokens)
         while True:
             if flag["stop"]:
                 reason = "signal"

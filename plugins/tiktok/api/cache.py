@@ -6,6 +6,12 @@ params), so the same query asked with keys in another order is one entry. A writ
 wrapper drops the cached lists it can have changed for that advertiser (a campaign status change
 also moves its ad groups' and ads' secondary status); it does so even when the write failed or
 its outcome is unknown, since it may have been applied. The clock is injected so tests are instant.
+
+The wrapper stands in for the client anywhere one is handed out, so it behaves like one: attribute
+reads *and writes* (``retry_policy``, ``token_provider``, ``limiter``, ``breakers``…) reach the wrapped
+client, and ``copy.copy`` copies the wrapped client too (the outbox turns retries off on its copy;
+that must not turn them off for everyone else). Code that must see TikTok's current state, never a
+cached answer (the outbox's look-up before a send), reads through ``uncached(client)``.
 """
 from __future__ import annotations
 
@@ -20,8 +26,11 @@ from tiktok.api.endpoints import endpoint
 from tiktok.api.idempotency import canonical_json
 
 HOUR, QUARTER_HOUR = 3600.0, 900.0
+# Safe for every caller: advertiser info (name, currency, time zone) is not what a write depends on.
+INFO_TTLS: dict[str, float] = {"advertiser.info": HOUR}
+# Entity lists as well: only for read-only paths, a write's look-up must never see a stale list.
 DEFAULT_TTLS: dict[str, float] = {
-    "advertiser.info": HOUR,
+    **INFO_TTLS,
     "campaign.get": QUARTER_HOUR,
     "adgroup.get": QUARTER_HOUR,
     "ad.get": QUARTER_HOUR,
@@ -61,7 +70,7 @@ class TTLCache:
         if entry is None:
             return False, None
         if self.clock() >= entry.expires:
-            del self._entries[key]
+            self._entries.pop(key, None)  # pop: another thread may have dropped it already
             return False, None
         return True, copy.deepcopy(entry.value)
 
@@ -74,7 +83,7 @@ class TTLCache:
                   if (names is None or k[0] in names)
                   and (advertiser_id is None or e.advertiser_id in (None, advertiser_id))]
         for key in doomed:
-            del self._entries[key]
+            self._entries.pop(key, None)
         return len(doomed)
 
     def __len__(self) -> int:
@@ -84,37 +93,41 @@ class TTLCache:
 class CachingClient:
     """Wraps a ``TikTokClient`` (composition, not an edit): cached reads, invalidating writes.
 
-    Anything else (``advertiser_ids``, ``root``, ``calls``…) is read through from the wrapped client.
+    Anything else (``advertiser_ids``, ``root``, ``calls``…) is read through from, and written
+    through to, the wrapped client; only the wrapper's own fields (``OWN``) live on the wrapper.
     """
+
+    OWN = frozenset({"client", "ttls", "cache", "hits", "misses"})
 
     def __init__(self, client: Any, *, clock: Callable[[], float] = time.monotonic,
                  ttls: dict[str, float] | None = None, cache: TTLCache | None = None) -> None:
         self.client = client
         self.ttls = dict(DEFAULT_TTLS if ttls is None else ttls)
-        self.cache = cache or TTLCache(clock)
+        self.cache = cache if cache is not None else TTLCache(clock)  # an empty cache is falsy
         self.hits = self.misses = 0
 
     def call(self, name: str, params: dict[str, Any] | None = None, *,
-             idempotency_key: str | None = None) -> Any:
-        """Serve a cacheable read from the cache; pass everything else through."""
+             idempotency_key: str | None = None, **options: Any) -> Any:
+        """Serve a cacheable read from the cache; pass everything else (and ``priority=``) through."""
         if endpoint(name).is_write:
-            return self._write(name, params, idempotency_key)
+            return self._write(name, params, idempotency_key, options)
         ttl = self.ttls.get(name)
         if not ttl:
-            return self.client.call(name, params, idempotency_key=idempotency_key)
+            return self.client.call(name, params, idempotency_key=idempotency_key, **options)
         key = cache_key(name, params)
         hit, value = self.cache.get(key)
         if hit:
             self.hits += 1
             return value
         self.misses += 1
-        value = self.client.call(name, params, idempotency_key=idempotency_key)
+        value = self.client.call(name, params, idempotency_key=idempotency_key, **options)
         self.cache.put(key, value, ttl, _advertiser_of(params))
         return value
 
-    def _write(self, name: str, params: dict[str, Any] | None, idempotency_key: str | None) -> Any:
+    def _write(self, name: str, params: dict[str, Any] | None, idempotency_key: str | None,
+               options: dict[str, Any]) -> Any:
         try:
-            return self.client.call(name, params, idempotency_key=idempotency_key)
+            return self.client.call(name, params, idempotency_key=idempotency_key, **options)
         finally:
             affected = INVALIDATES.get(name.split(".", 1)[0])
             if affected:
@@ -128,10 +141,41 @@ class CachingClient:
     def invalidate(self, names: tuple[str, ...] | None = None, advertiser_id: str | None = None) -> int:
         return self.cache.invalidate(names, advertiser_id)
 
+    @property
+    def uncached(self) -> Any:
+        """The wrapped client itself (unwrapped all the way down): reads that must reach TikTok."""
+        return uncached(self.client)
+
+    def __copy__(self) -> CachingClient:
+        """A wrapper around a copy of the wrapped client, sharing the cache.
+
+        Settings changed on the copy (``retry_policy = no_retry()``) stay on the copy; the cache is
+        shared so that a write through the copy still drops the entries the original would serve.
+        """
+        twin = object.__new__(type(self))
+        for name in self.OWN:
+            object.__setattr__(twin, name, getattr(self, name))
+        object.__setattr__(twin, "client", copy.copy(self.client))
+        object.__setattr__(twin, "ttls", dict(self.ttls))
+        return twin
+
     def __getattr__(self, attr: str) -> Any:
-        if attr == "client":  # not set yet (copy/pickle): avoid recursing into ourselves
+        if attr in CachingClient.OWN:  # not set yet (copy/pickle): avoid recursing into ourselves
             raise AttributeError(attr)
         return getattr(self.client, attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr in CachingClient.OWN:
+            object.__setattr__(self, attr, value)
+        else:
+            setattr(self.client, attr, value)
+
+
+def uncached(client: Any) -> Any:
+    """``client`` without any caching wrapper around it (itself when it has none)."""
+    while isinstance(client, CachingClient):
+        client = client.client
+    return client
 
 
 def _advertiser_of(params: dict[str, Any] | None) -> str | None:

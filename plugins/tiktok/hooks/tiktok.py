@@ -6,6 +6,12 @@ Connection (or the secrets backend behind it) or from an injected secret store, 
 arguments: a value in the Connection wins, the store fills what the Connection leaves empty. A
 token provider (e.g. the OAuth token store's refreshing provider) may be injected; it is an object
 that fetches the token, not the token itself.
+
+``client`` caches ``advertiser/info/`` for an hour (requirements 23.12) and nothing else: the same
+client does writes and the look-ups that guard them, which must see current lists. Read-only code
+(extraction, reporting) may ask for ``read_client`` (or build the hook with ``cache_lists=True``),
+which also caches campaign/ad group/ad lists for 15 minutes. Both share one cache, so a write
+through either drops the lists it changes. Report (metric) endpoints are never cached.
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
+from tiktok.api.cache import DEFAULT_TTLS, INFO_TTLS, CachingClient, TTLCache
 from tiktok.api.client import TikTokClient, TokenProvider, static_token
 from tiktok.api.retry import RetryPolicy
 from tiktok.api.wiring import reliability_kwargs
@@ -51,18 +58,35 @@ class TikTokHook(BaseHook):
     hook_name = "TikTok Marketing API"
 
     def __init__(self, conn_id: str = default_conn_name, retry_policy: RetryPolicy | None = None, *,
-                 secret_store: SecretLookup | None = None, token_provider: TokenProvider | None = None) -> None:
+                 secret_store: SecretLookup | None = None, token_provider: TokenProvider | None = None,
+                 cache_lists: bool = False) -> None:
         super().__init__()
         self.conn_id = conn_id
         self.retry_policy = retry_policy
         self.secret_store = secret_store
         self.token_provider = token_provider
+        self.cache_lists = cache_lists
 
     @cached_property
-    def client(self) -> TikTokClient:
+    def client(self) -> CachingClient:
+        """The connection's client: advertiser info cached 1 h; entity lists too when ``cache_lists``."""
+        return CachingClient(self._raw_client, ttls=DEFAULT_TTLS if self.cache_lists else INFO_TTLS,
+                             cache=self._cache)
+
+    @cached_property
+    def read_client(self) -> CachingClient:
+        """For read-only paths: advertiser info 1 h and entity lists 15 min (same HTTP client and cache)."""
+        return CachingClient(self._raw_client, ttls=DEFAULT_TTLS, cache=self._cache)
+
+    @cached_property
+    def _raw_client(self) -> TikTokClient:
         return self._build_client(self.retry_policy)
 
-    def get_conn(self) -> TikTokClient:
+    @cached_property
+    def _cache(self) -> TTLCache:
+        return TTLCache()
+
+    def get_conn(self) -> CachingClient:
         return self.client
 
     @property

@@ -85,3 +85,17 @@ def test_test_connection_needs_advertiser_ids_and_never_raises(monkeypatch):
         "conn_type": "tiktok", "host": "http://127.0.0.1:1", "password": "t", "extra": {"advertiser_ids": ["1"]}}))
     ok, message = TikTokHook("tiktok_down").test_connection()
     assert not ok and "Transient" in message
+
+
+def test_hook_client_caches_advertiser_info_only_and_read_client_lists_too(monkeypatch):
+    from tiktok.api.cache import HOUR, QUARTER_HOUR, CachingClient
+
+    monkeypatch.setenv("AIRFLOW_CONN_TIKTOK_CACHE", json.dumps({
+        "conn_type": "tiktok", "host": "http://127.0.0.1:1", "password": "t", "extra": {"advertiser_ids": ["9"]}}))
+    hook = TikTokHook("tiktok_cache")
+    assert isinstance(hook.client, CachingClient) and hook.get_conn() is hook.client
+    assert hook.client.ttls == {"advertiser.info": HOUR}
+    assert hook.read_client.ttls["campaign.get"] == QUARTER_HOUR and hook.read_client.ttls["advertiser.info"] == HOUR
+    assert hook.read_client.client is hook.client.client and hook.read_client.cache is hook.client.cache
+    assert TikTokHook("tiktok_cache", cache_lists=True).client.ttls == hook.read_client.ttls
+    assert not any(name.startswith("report.") for name in hook.read_client.ttls)
