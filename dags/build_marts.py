@@ -1,13 +1,18 @@
-"""After each TikTok load: gate the raw tables, then ``dbt build`` and publish the marts (write-audit-publish).
+"""After each TikTok load: gate the raw tables, build the marts with Cosmos, publish them (write-audit-publish).
 
-``quality_gate`` runs Great Expectations on every raw table; if it fails, dbt never runs. ``dbt_build``
-builds and tests in a side schema and publishes to the marts schema only when every test passed,
-so the previous good marts stay in place otherwise. Tested functions, so ``dag.test()`` runs offline.
+``quality_gate`` runs Great Expectations on every raw table; if it fails, dbt never runs. ``marts`` is a
+Cosmos ``DbtTaskGroup`` rendered from dbt's manifest (offline) that runs ONE ``dbt build`` of every
+published mart and its parents, tests included, into the side schema ``<marts>__wap`` (see
+``adops.cosmos_config`` for why one build). ``publish`` copies the tested tables into the marts
+schema only when every model and test passed; otherwise ``record_failure`` records it and the previous
+good marts stay; the next run's gate then drops the side schema, so that build is a full one.
 """
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, dag, task
+
+from adops.cosmos_config import marts_task_group
 
 RAW_TIKTOK = Asset("adops://warehouse/tiktok_ads/ad_report_daily")
 KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
@@ -23,20 +28,31 @@ KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
 def build_marts():
     @task
     def quality_gate(data_interval_end=None, dag_run=None) -> dict:
+        from adops.publish import prepare_build
         from adops.quality import gate_raw
         from adops.settings import load
         from tiktok.quality_specs import SPECS
 
-        return gate_raw(load(), SPECS, data_interval_end or dag_run.run_after, build_id=dag_run.run_id)
+        settings = load()
+        verdict = gate_raw(settings, SPECS, data_interval_end or dag_run.run_after, build_id=dag_run.run_id)
+        return {**verdict, "full_build": prepare_build(settings)}
 
     @task(outlets=[KPI_MART])
-    def dbt_build(dag_run=None) -> dict:
-        from adops.publish import build_and_publish
+    def publish(dag_run=None) -> list[str]:
+        from adops.publish import publish_built
         from adops.settings import load
 
-        return build_and_publish(load(), build_id=dag_run.run_id)
+        return publish_built(load(), build_id=dag_run.run_id)
 
-    quality_gate() >> dbt_build()
+    @task(trigger_rule="one_failed")
+    def record_failure(dag_run=None) -> bool:
+        from adops.publish import record_failure
+        from adops.settings import load
+
+        return record_failure(load(), dag_run.run_id, "a dbt model or test failed (see the marts group)")
+
+    marts = marts_task_group("marts")  # a cosmos.DbtTaskGroup
+    quality_gate() >> marts >> [publish(), record_failure()]
 
 
 build_marts()

@@ -59,17 +59,19 @@ def ensure_metadata_db(settings: Settings) -> bool:
         db.upgradedb()
         marker.write_text("ok\n")
         migrated = True
-    _ensure_pool()
+    ensure_pool()
     return migrated
 
 
-def _ensure_pool() -> None:
+def ensure_pool() -> None:
+    """The ``tiktok_api`` pool the mapped API tasks queue in (sized to the API quota)."""
     from airflow.models.pool import Pool
 
     Pool.create_or_update_pool(POOL, slots=POOL_SLOTS, description="TikTok API quota", include_deferred=False)
 
 
 def load_dags(dags_folder: Path | None = None) -> dict[str, Any]:
+    """The DAGs of a folder, or of one DAG file inside it (cheaper when only that DAG runs)."""
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(dags_folder or REPO_ROOT / "dags"))

@@ -1,7 +1,7 @@
 """``adops run``: the whole closed loop on one machine, against the in-process TikTok emulator.
 
-emulator → credentials → Airflow env + metadata DB → dag.test(): tiktok_ingest, build_marts,
-optimize → summary → stop. Airflow's own logging goes to a file so the progress lines stay readable.
+emulator → credentials → the advertiser's sales (orders, for revenue and ROAS) → Airflow env +
+metadata DB → dag.test(): tiktok_ingest, build_marts, optimize → summary → stop. Airflow's own logging goes to a file so the progress lines stay readable.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +33,7 @@ class RunSummary:
     plans: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    sales: dict[str, Any] | None = None
 
 
 def emulator_session(url: str) -> dict[str, Any]:
@@ -68,14 +69,28 @@ def quiet_output(log_path: Path) -> Iterator[IO[str]]:
 
 
 def window_totals(settings: Settings, start: date, end: date) -> list[dict[str, Any]]:
-    """Spend, conversions and CPA per advertiser and currency over the window, from the mart."""
-    sql = f"""select advertiser_id, currency, sum(spend) as spend, sum(conversions) as conversions,
-                     count(distinct adgroup_id) as adgroups
-              from {settings.marts_schema}.fct_adgroup_performance_daily
-              where date_day between ? and ? group by 1, 2 order by 1, 2"""
-    rows = read_table(settings, sql, [start, end])
+    """Spend, conversions, CPA, attributed revenue and ROAS per advertiser and currency over the window.
+
+    Revenue and ROAS come from ``fct_campaign_kpis_daily`` in the reporting currency, because orders
+    may be in another currency than the ad account; ROAS is revenue over spend, both converted.
+    """
+    marts = settings.marts_schema
+    sql = f"""with delivery as (
+                  select advertiser_id, currency, sum(spend) as spend, sum(conversions) as conversions,
+                         count(distinct adgroup_id) as adgroups
+                  from {marts}.fct_adgroup_performance_daily where date_day between ? and ? group by 1, 2),
+              revenue as (
+                  select advertiser_id, currency, max(reporting_currency) as reporting_currency,
+                         cast(sum(revenue_reporting) as double) as revenue,
+                         cast(sum(spend_reporting) as double) as spend_reporting
+                  from {marts}.fct_campaign_kpis_daily where date_day between ? and ? group by 1, 2)
+              select delivery.*, revenue.reporting_currency, coalesce(revenue.revenue, 0) as revenue,
+                     revenue.spend_reporting
+              from delivery left join revenue using (advertiser_id, currency) order by 1, 2"""
+    rows = read_table(settings, sql, [start, end, start, end])
     for row in rows:
         row["cpa"] = (row["spend"] / row["conversions"]) if row["conversions"] else None
+        row["roas"] = (row["revenue"] / row["spend_reporting"]) if row["spend_reporting"] else None
     return rows
 
 
@@ -114,6 +129,7 @@ class Target:
     interval_end: datetime
     describe: str
     stop: Any = None
+    sales_feed_url: str | None = None
 
 
 def emulator_target(scenario: str, seed: int) -> Target:
@@ -127,7 +143,8 @@ def emulator_target(scenario: str, seed: int) -> Target:
         raise
     creds = session["credentials"]
     return Target(server.base_url, creds["access_token"], [str(i) for i in creds["advertiser_ids"]],
-                  creds.get("app_id"), creds.get("secret"), session["now"], f"emulator at {server.url}", server.stop)
+                  creds.get("app_id"), creds.get("secret"), session["now"], f"emulator at {server.url}", server.stop,
+                  f"{server.url}/__emulator/sales")
 
 
 def settings_target(settings: Settings) -> Target:
@@ -151,11 +168,32 @@ def run_closed_loop(settings: Settings, scenario: str = "default", seed: int = 7
     try:
         print(f"      {target.describe}, clock {target.interval_end:%Y-%m-%d %H:%M} UTC, "
               f"advertisers {', '.join(target.advertiser_ids)} ({elapsed(t0)})", file=out, flush=True)
+        sales = load_sales(settings, target)
+        if sales is not None:
+            print(f"      sales: {sales['rows'].get('orders', 0):,} orders loaded, {sales['start'][:10]} … "
+                  f"{sales['end'][:10]} ({elapsed(t0)})", file=out, flush=True)
         plans = run_dags(settings, target, t0, out)
-        return summarise(settings, target, plans, t0)
+        return replace(summarise(settings, target, plans, t0), sales=sales)
     finally:
         if target.stop:
             target.stop()
+
+
+def load_sales(settings: Settings, target: Target) -> dict[str, Any] | None:
+    """The advertiser's orders over the report window, loaded before dbt so the marts carry revenue.
+
+    The feed is read from a day before the window's first local day (any time zone) to the interval end;
+    ``ingest_sales`` adds its own look-back for late orders. Orders merge on ``order_id``, so a second
+    ``adops run`` changes nothing. Without a feed (or drop folder) there is nothing to load.
+    """
+    from adops.sales import ingest_sales
+
+    feed = target.sales_feed_url or settings.sales_feed_url
+    if not feed and settings.sales_drop_dir is None:
+        return None
+    start = target.interval_end - timedelta(days=settings.lookback_days + 1)
+    return ingest_sales(start, target.interval_end, replace(settings, sales_feed_url=feed),
+                        tuple(target.advertiser_ids))
 
 
 def run_dags(settings: Settings, target: Target, t0: float, out: IO[str]) -> list[dict[str, Any]]:
@@ -204,8 +242,15 @@ def format_summary(summary: RunSummary) -> str:
              f"(data interval end {summary.interval_end})"]
     for t in summary.totals:
         cpa = f"{t['cpa']:.2f}" if t["cpa"] is not None else "n/a"
+        roas = f"{t['roas']:.2f}" if t.get("roas") is not None else "n/a"
+        revenue = f"{t.get('revenue') or 0:,.2f}" + (f" {t['reporting_currency']}" if t.get("reporting_currency") else "")
         lines.append(f"  advertiser {t['advertiser_id']} ({t['currency']}, {t['adgroups']} ad groups): "
-                     f"spend {t['spend']:,.2f}  conversions {int(t['conversions'] or 0):,}  CPA {cpa}")
+                     f"spend {t['spend']:,.2f}  conversions {int(t['conversions'] or 0):,}  CPA {cpa}  "
+                     f"revenue {revenue}  ROAS {roas}")
+    if summary.sales is not None:
+        lines.append(f"  sales: {summary.sales['rows'].get('orders', 0):,} orders merged from "
+                     f"{summary.sales['start'][:10]} to {summary.sales['end'][:10]} (revenue counts orders "
+                     "attributed to a click inside the attribution window)")
     for p in summary.plans:
         counts = (p["outcome"] or {}).get("counts", {})
         if p["already_applied"] and p["status"] not in (SKIPPED, PAUSED):
@@ -213,7 +258,7 @@ def format_summary(summary: RunSummary) -> str:
         elif p["status"] in (SKIPPED, PAUSED):
             state = f"{p['status']}: {(p['outcome'] or {}).get('reason', '')}, nothing sent"
         else:
-            state = (f"{p['status']}: {counts.get('applied', 0)} budget changes applied, "
+            state = (f"{p['status']}: {counts.get('budget_applied', counts.get('applied', 0))} budget changes applied, "
                      f"{counts.get('skipped_unchanged', 0)} already at target")
         lines.append(f"  plan {p['plan_id']}: {state}")
     lines.append("  files:")

@@ -2,8 +2,11 @@
 
 ``dbt build`` writes every model into ``<marts>__wap`` and runs every test there. If any model or
 test fails, nothing is copied: analysts and the optimiser keep reading the previous good marts,
-and a ``tests_failed`` status row makes ``optimize`` refuse to decide until a build passes. If all
-pass, ``warehouse.publish_tables`` swaps the tables into the marts schema in one transaction.
+and a ``tests_failed`` status row makes ``optimize`` refuse to decide until a build passes (the side
+schema keeps the failed build for inspection and is dropped before the next build, which is full). If all pass,
+``warehouse.publish_tables`` swaps the tables into the marts schema in one transaction. The DAG
+runs dbt through Cosmos and then ``publish_built`` / ``record_failure``; ``build_and_publish`` is
+the same sequence in one call (CLI, benchmarks, tests).
 """
 from __future__ import annotations
 
@@ -30,21 +33,60 @@ def build_schema(settings: Settings) -> str:
     return f"{settings.marts_schema}__wap"
 
 
-def build_and_publish(settings: Settings, build_id: str) -> dict[str, Any]:
-    """Write (dbt into the side schema), audit (dbt tests there), publish (atomic copy) — DuckDB."""
-    from adops.warehouse import publish_tables, record_build
+def build_and_publish(settings: Settings, build_id: str, unit_tests: bool = False) -> dict[str, Any]:
+    """Write (dbt into the side schema), audit (dbt tests there), publish (atomic copy) — DuckDB.
 
+    The side schema keeps the incremental marts between builds, so a build redoes only the days the
+    loads touched. Unit tests check SQL, not data: CI runs them (``unit_tests=True`` here too).
+    """
     if settings.warehouse_destination != "duckdb":  # BigQuery: see the note in adops.warehouse
         log.warning("write-audit-publish is DuckDB-only; building %s in place", settings.marts_schema)
-        return asdict(build_marts(settings))
+        return asdict(build_marts(settings, unit_tests=unit_tests))
+    prepare_build(settings)
     try:
-        summary = build_marts(replace(settings, marts_schema=build_schema(settings)))
+        summary = build_marts(replace(settings, marts_schema=build_schema(settings)), unit_tests=unit_tests)
     except DbtBuildFailed as exc:
-        record_build(settings, build_id, "tests_failed", str(exc))
+        record_failure(settings, build_id, str(exc))
         raise MartsNotPublished(f"{exc}; nothing published, {settings.marts_schema} still holds the last good "
                                 "build") from exc
-    tables = publish_tables(settings, build_schema(settings), build_id)
-    return {**asdict(summary), "published": tables}
+    return {**asdict(summary), "published": publish_built(settings, build_id)}
+
+
+def publish_built(settings: Settings, build_id: str) -> list[str]:
+    """Publish what dbt built and tested in the side schema (the DAG's step after its Cosmos group)."""
+    from adops.warehouse import publish_tables
+
+    return publish_tables(settings, build_schema(settings), build_id)
+
+
+def record_failure(settings: Settings, build_id: str, detail: str) -> bool:
+    """Record ``tests_failed`` (the side schema keeps the failed build for inspection).
+
+    Returns False (records nothing) when this build already ended at the raw-data gate: dbt did not
+    run then.
+    """
+    from adops.warehouse import last_build, record_build
+
+    last = last_build(settings)
+    if last and last["build_id"] == build_id and last["status"] == "gate_failed":
+        return False
+    record_build(settings, build_id, "tests_failed", detail)
+    return True
+
+
+def prepare_build(settings: Settings) -> bool:
+    """Before dbt: if the last build that ran dbt failed, drop the side schema (True), so this one is full.
+
+    A failed build may have left some incremental marts updated and others not, or rows its tests
+    rejected; rebuilding from the raw tables once is cheaper than reasoning about that state.
+    """
+    from adops.warehouse import drop_schema, last_build
+
+    last = last_build(settings, statuses=(PUBLISHED, "tests_failed"))
+    if last is None or last["status"] == PUBLISHED:
+        return False
+    drop_schema(settings, build_schema(settings))
+    return True
 
 
 def require_good_marts(settings: Settings) -> dict[str, Any] | None:

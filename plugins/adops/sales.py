@@ -127,6 +127,9 @@ def ingest_sales(interval_start: datetime, interval_end: datetime, settings: Any
     settings = settings or load()
     start, end = feed_window(interval_start, interval_end, settings.sales_lookback_days)
     ids = tuple(advertiser_ids if advertiser_ids is not None else settings.tiktok_advertiser_ids)
+    if settings.sales_feed_url and not ids and advertiser_ids is None:
+        raise ValueError("ADOPS_SALES_FEED_URL is set but no advertiser IDs are known: set TIKTOK_ADVERTISER_IDS "
+                         "(comma-separated) to the advertisers whose orders the feed should return")
     source = sales(settings.sales_feed_url, ids, start, end, settings.sales_drop_dir)
     summary = run_load(settings, source, "sales")
     return {"start": start.isoformat(), "end": end.isoformat(), "rows": summary.tables}

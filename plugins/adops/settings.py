@@ -15,6 +15,8 @@
 | ADOPS_SALES_LOOKBACK_DAYS | 3 |
 | ADOPS_LOADER_FILE_FORMAT | parquet (dlt's load files; columnar loads are ~5x faster than inserts) |
 | ADOPS_EVENTS_FEED_URL, ADOPS_EVENTS_DROP_DIR | unset (server-side events: an API listing or JSON/JSONL files) |
+| ADOPS_WAREHOUSE_LOCK_TIMEOUT_S | 600 (how long a DuckDB load waits for another process's load) |
+| BIGQUERY_PROJECT, BIGQUERY_LOCATION, BIGQUERY_KEYFILE | unset, US, unset (shared by the dlt loads and dbt's bigquery target) |
 | ADOPS_DBT_TARGET | duckdb |
 | ADOPS_MARTS_SCHEMA | analytics (dbt's target schema / BigQuery dataset) |
 | TIKTOK_BASE_URL, TIKTOK_ACCESS_TOKEN, TIKTOK_ADVERTISER_IDS (comma-separated), TIKTOK_APP_ID, TIKTOK_APP_SECRET (or TIKTOK_SECRET) | unset |
@@ -61,6 +63,10 @@ class Settings:
     events_feed_url: str | None = None
     events_drop_dir: Path | None = None
     loader_file_format: str = "parquet"
+    warehouse_lock_timeout_s: float = 600.0
+    bigquery_project: str | None = None
+    bigquery_location: str = "US"
+    bigquery_keyfile: Path | None = None
 
     @property
     def dbt_target_dir(self) -> Path:
@@ -107,4 +113,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         events_feed_url=env.get("ADOPS_EVENTS_FEED_URL") or None,
         events_drop_dir=_optional_path(env.get("ADOPS_EVENTS_DROP_DIR")),
         loader_file_format=env.get("ADOPS_LOADER_FILE_FORMAT", "parquet"),
+        warehouse_lock_timeout_s=float(env.get("ADOPS_WAREHOUSE_LOCK_TIMEOUT_S", "600")),
+        bigquery_project=env.get("BIGQUERY_PROJECT") or None,
+        bigquery_location=env.get("BIGQUERY_LOCATION") or "US",
+        bigquery_keyfile=_optional_path(env.get("BIGQUERY_KEYFILE")),
     )

@@ -26,7 +26,13 @@ def counts(home: Path) -> dict[str, int]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         return {t: con.execute(f"select count(*) from {t}").fetchone()[0]
                 for t in ("tiktok_ads.ad_report_daily", "tiktok_ads.adgroup_history",
-                          "analytics.fct_adgroup_performance_daily")}
+                          "analytics.fct_adgroup_performance_daily", "analytics.fct_ad_performance_hourly")}
+
+
+def builds(home: Path) -> list[str]:
+    """Statuses of the marts builds (build_marts: Cosmos dbt group, then publish), oldest first."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute("select status from adops_audit.marts_builds order by recorded_at").fetchall()]
 
 
 def test_make_run_twice_applies_once_and_duplicates_nothing(tmp_path):
@@ -40,8 +46,10 @@ def test_make_run_twice_applies_once_and_duplicates_nothing(tmp_path):
     assert "Task failed" not in first.stdout  # Airflow's log goes to the log file, not the console
     rows = counts(tmp_path)
     assert rows["tiktok_ads.adgroup_history"] == 40 and rows["analytics.fct_adgroup_performance_daily"] > 0
+    assert builds(tmp_path) == ["published"]
 
     second = adops_run(tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "skipped: plan already applied" in second.stdout
-    assert counts(tmp_path) == rows
+    assert counts(tmp_path) == rows  # the second (incremental) build and publish duplicate nothing
+    assert builds(tmp_path) == ["published", "published"]

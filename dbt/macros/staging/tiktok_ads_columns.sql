@@ -19,7 +19,7 @@
         ('reach', 'bigint'), ('frequency', 'float'), ('total_purchase_value', 'numeric'),
         ('video_play_actions', 'bigint'), ('video_watched_2s', 'bigint'), ('video_watched_6s', 'bigint'),
         ('video_views_p25', 'bigint'), ('video_views_p50', 'bigint'), ('video_views_p75', 'bigint'),
-        ('video_views_p100', 'bigint'),
+        ('video_views_p100', 'bigint'), ('_dlt_load_id', 'string'),
     ])) }}
 {%- endmacro %}
 
@@ -67,7 +67,8 @@
 {% macro get_adgroup_history_columns() -%}
     {{ return(adops._cols([('adgroup_id', 'string'), ('campaign_id', 'string'), ('advertiser_id', 'string'),
                            ('adgroup_name', 'string'), ('budget_mode', 'string'), ('budget', 'numeric'),
-                           ('bid_type', 'string'), ('optimization_goal', 'string'), ('operation_status', 'string'),
+                           ('bid_type', 'string'), ('bid_price', 'numeric'), ('conversion_bid_price', 'numeric'),
+                           ('optimization_goal', 'string'), ('operation_status', 'string'),
                            ('create_time', 'timestamp'), ('modify_time', 'timestamp')])) }}
 {%- endmacro %}
 
@@ -82,7 +83,7 @@
 {% macro get_orders_columns() -%}
     {{ return(adops._cols([('order_id', 'string'), ('order_time', 'timestamp'), ('value', 'numeric'),
                            ('currency', 'string'), ('ttclid', 'string'), ('ad_id', 'string'),
-                           ('adgroup_id', 'string'), ('campaign_id', 'string')])) }}
+                           ('adgroup_id', 'string'), ('campaign_id', 'string'), ('_dlt_load_id', 'string')])) }}
 {%- endmacro %}
 
 {% macro get_events_columns() -%}
@@ -117,5 +118,8 @@
         video_views_p25,
         video_views_p50,
         video_views_p75,
-        video_views_p100
+        video_views_p100,
+
+        -- the dlt load that last wrote the row (incremental marts rebuild the days it touched)
+        _dlt_load_id
 {%- endmacro %}

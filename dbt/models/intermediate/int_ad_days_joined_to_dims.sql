@@ -1,10 +1,22 @@
 {#-
     Ad x advertiser-local day metrics with the names and budget that were in force that day
     (point in time: the version valid at the end of the day), not today's names.
+    Incremental by whole days (macros/incremental.sql): the days with rows from loads it has not
+    seen, with a different row count than the raw table, or after a new dimension version.
 -#}
+{{ config(materialized='incremental', unique_key='date_day', incremental_strategy=day_incremental_strategy(),
+          partition_by=day_partition(), on_schema_change='fail') }}
+
 with ad_report as (
 
     select * from {{ ref('stg_tiktok_ads__ad_report_daily') }}
+    {% if is_incremental_build() -%}
+    where date_day >= {{ rebuild_from([
+        days_with_new_loads(ref('stg_tiktok_ads__ad_report_daily')),
+        days_with_changed_counts(ref('stg_tiktok_ads__ad_report_daily')),
+        days_with_new_versions([ref('stg_tiktok_ads__ad_history'), ref('stg_tiktok_ads__adgroup_history'),
+                                ref('stg_tiktok_ads__campaign_history')])]) }}
+    {%- endif %}
 
 ),
 
@@ -46,7 +58,10 @@ joined as (
         adgroup_history.adgroup_name,
         adgroup_history.daily_budget,
         campaign_history.campaign_name,
-        campaign_history.objective_type
+        campaign_history.objective_type,
+        -- the newest dimension version this row was joined to (incremental bookkeeping)
+        {{ adops.greatest_of(['ad_history.valid_from', 'adgroup_history.valid_from',
+                              'campaign_history.valid_from']) }} as _dims_valid_from
 
     from report_days
     left join ad_history
@@ -95,7 +110,10 @@ final as (
         video_views_p25,
         video_views_p50,
         video_views_p75,
-        video_views_p100
+        video_views_p100,
+        _dlt_load_id,
+        _dims_valid_from,
+        {{ built_at() }} as _built_at
 
     from joined
 

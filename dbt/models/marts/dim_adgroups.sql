@@ -21,6 +21,7 @@ final as (
         history.budget_mode,
         history.daily_budget,
         history.bid_type,
+        history.cost_cap,
         history.optimization_goal,
         history.operation_status,
         history.advertiser_id,

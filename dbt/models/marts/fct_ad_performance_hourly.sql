@@ -1,10 +1,20 @@
 {#-
     Ad x advertiser-local hour (the real-time pull). No reach: unique users do not add across
-    hours, so reach lives only in the daily marts.
+    hours, so reach lives only in the daily marts. Incremental by whole days: the days with rows from
+    new loads (the real-time pull restates today and yesterday every hour), or after a new ad version.
 -#}
+{{ config(materialized='incremental', unique_key='date_day', incremental_strategy=day_incremental_strategy(),
+          partition_by=day_partition(), on_schema_change='fail') }}
+
 with ad_hours as (
 
     select * from {{ ref('stg_tiktok_ads__ad_report_hourly') }}
+    {% if is_incremental_build() -%}
+    where date_day >= {{ rebuild_from([
+        days_with_new_loads(ref('stg_tiktok_ads__ad_report_hourly')),
+        days_with_changed_counts(ref('stg_tiktok_ads__ad_report_hourly')),
+        days_with_new_versions([ref('stg_tiktok_ads__ad_history')])]) }}
+    {%- endif %}
 
 ),
 
@@ -21,7 +31,8 @@ joined as (
         ad_hours.*,
         ad_history.ad_name,
         coalesce(ad_hours.adgroup_id, ad_history.adgroup_id) as resolved_adgroup_id,
-        coalesce(ad_hours.campaign_id, ad_history.campaign_id) as resolved_campaign_id
+        coalesce(ad_hours.campaign_id, ad_history.campaign_id) as resolved_campaign_id,
+        {{ greatest_of(['ad_history.valid_from']) }} as _dims_valid_from
 
     from ad_hours
     left join ad_history
@@ -55,7 +66,10 @@ final as (
         {{ safe_divide('spend', 'clicks') }} as cpc,
         {{ safe_divide('spend * 1000', 'impressions') }} as cpm,
         {{ safe_divide('conversions', 'clicks') }} as cvr,
-        {{ safe_divide('spend', 'conversions') }} as cpa
+        {{ safe_divide('spend', 'conversions') }} as cpa,
+        _dlt_load_id,
+        _dims_valid_from,
+        {{ built_at() }} as _built_at
 
     from joined
 

@@ -1,13 +1,17 @@
-{#- Ad group x advertiser-local day KPIs. Never sums across currencies: currency is part of the grain. -#}
-with ad_report as (
+{#-
+    Ad group x advertiser-local day KPIs. Never sums across currencies: currency is part of the grain.
+    Built on int_ad_days_joined_to_dims, whose rows already carry the ad group version in force at
+    the end of the day (point in time), so the range join runs once. Incremental by whole days.
+-#}
+{{ config(materialized='incremental', unique_key='date_day', incremental_strategy=day_incremental_strategy(),
+          partition_by=day_partition(), on_schema_change='fail') }}
 
-    select * from {{ ref('stg_tiktok_ads__ad_report_daily') }}
+with ad_days as (
 
-),
-
-adgroup_history as (
-
-    select * from {{ ref('stg_tiktok_ads__adgroup_history') }}
+    select * from {{ ref('int_ad_days_joined_to_dims') }}
+    {% if is_incremental_build() -%}
+    where date_day >= {{ rebuild_from([days_rebuilt_upstream(ref('int_ad_days_joined_to_dims'))]) }}
+    {%- endif %}
 
 ),
 
@@ -19,30 +23,16 @@ daily as (
         advertiser_id,
         date_day,
         currency,
+        -- one ad group version per ad group and day: every ad row carries the same
+        max(adgroup_name) as adgroup_name,
+        max(daily_budget) as daily_budget,
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         sum(spend) as spend,
         sum(conversions) as conversions
 
-    from ad_report
+    from ad_days
     group by 1, 2, 3, 4, 5
-
-),
-
-with_budget as (
-
-    -- point-in-time: the ad group version in force at the end of the day
-    select
-        daily.*,
-        adgroup_history.adgroup_name,
-        adgroup_history.daily_budget
-
-    from daily
-    left join adgroup_history
-        on daily.adgroup_id = adgroup_history.adgroup_id
-        and adgroup_history.valid_from < {{ dbt.dateadd('day', 1, 'cast(daily.date_day as ' ~ dbt.type_timestamp() ~ ')') }}
-        and (adgroup_history.valid_to is null
-             or adgroup_history.valid_to >= {{ dbt.dateadd('day', 1, 'cast(daily.date_day as ' ~ dbt.type_timestamp() ~ ')') }})
 
 ),
 
@@ -65,9 +55,10 @@ final as (
         {{ safe_divide('spend', 'clicks') }} as cpc,
         {{ safe_divide('spend * 1000', 'impressions') }} as cpm,
         {{ safe_divide('conversions', 'clicks') }} as cvr,
-        {{ safe_divide('spend', 'conversions') }} as cpa
+        {{ safe_divide('spend', 'conversions') }} as cpa,
+        {{ built_at() }} as _built_at
 
-    from with_budget
+    from daily
 
 )
 

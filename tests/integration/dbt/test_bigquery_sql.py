@@ -1,8 +1,9 @@
 """The dbt project is valid BigQuery SQL, checked offline.
 
 ``dbt compile --target bigquery`` runs with a throwaway service-account key (credentials are built
-locally; no token is fetched because nothing is queried) and ``assume_sources_exist`` (so the
-staging macro does not introspect the warehouse). Every compiled model and data test must then
+locally; no token is fetched because nothing is queried), ``assume_sources_exist`` (so the
+staging macro does not introspect the warehouse) and ``compile_incremental`` (the incremental
+marts render their incremental branch, a superset of the full-refresh SQL, without a lookup). Every compiled model and data test must then
 parse with sqlglot's BigQuery dialect, and no DuckDB-only idiom may leak into it.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ def compiled(tmp_path_factory) -> Path:
     result = subprocess.run(
         [str(dbt), "compile", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target", "bigquery",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--no-partial-parse",
-         "--vars", "{assume_sources_exist: true}", "--no-populate-cache",
+         "--vars", "{assume_sources_exist: true, compile_incremental: true}", "--no-populate-cache",
          "--select", "resource_type:model resource_type:test"],
         cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
@@ -77,5 +78,13 @@ def test_compiled_models_and_tests_parse_as_bigquery(compiled):
 def test_cross_database_macros_render_bigquery_variants(compiled):
     attributed = (compiled / "models" / "intermediate" / "int_orders_attributed_to_ad_days.sql").read_text()
     kpis = (compiled / "models" / "marts" / "fct_campaign_kpis_daily.sql").read_text()
-    assert "date(cast(orders.ordered_at as timestamp), click_days.advertiser_timezone)" in attributed
+    assert "date(cast(orders.ordered_at as timestamp), ad_zones.advertiser_timezone)" in attributed
     assert "safe_divide(cast(" in kpis and "float64" in kpis
+
+
+def test_incremental_branch_is_compiled_and_checked_too(compiled):
+    """``compile_incremental`` renders the incremental filters (the SQL a scheduled build runs)."""
+    hourly = (compiled / "models" / "marts" / "fct_ad_performance_hourly.sql").read_text()
+    daily = (compiled / "models" / "marts" / "fct_adgroup_performance_daily.sql").read_text()
+    assert "_dlt_load_id not in (select distinct _dlt_load_id from" in hourly
+    assert "_built_at > coalesce((select max(_built_at) from" in daily

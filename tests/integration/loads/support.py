@@ -1,6 +1,7 @@
 """Helpers for the raw-load tests: a client on an emulator, settings in a temp home, table snapshots."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +31,19 @@ def snapshot(settings: Settings, table: str, where: str = "true") -> list[tuple]
 def query(settings: Settings, sql: str) -> list[tuple]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def checksums(settings: Settings) -> dict[str, tuple[int, str]]:
+    """{raw table: (rows, sha256 of its sorted rows without dlt's bookkeeping columns)}."""
+    out: dict[str, tuple[int, str]] = {}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_name not like '\\_dlt%' escape '\\'", [settings.raw_dataset]).fetchall()]
+        for table in sorted(tables):
+            cols = [r[0] for r in con.execute(f"describe {settings.raw_dataset}.{table}").fetchall()
+                    if not r[0].startswith("_dlt")]
+            rows = sorted(map(repr, con.execute(f"select {', '.join(cols)} from {settings.raw_dataset}.{table}")
+                              .fetchall()))
+            out[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return out

@@ -8,7 +8,6 @@ clean single run into a fresh warehouse.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -18,12 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 import requests
 
 from adops.settings import Settings
-from tests.integration.loads.support import client_for, settings_in
+from tests.integration.loads.support import checksums, client_for, settings_in
 from tiktok.ingest import ingest_finalize, ingest_realtime
 
 pytestmark = pytest.mark.integration
@@ -31,6 +29,9 @@ REPO = Path(__file__).resolve().parents[3]
 END = datetime(2026, 10, 31, tzinfo=UTC)
 ENV = {"ADOPS_FINALIZE_LOOKBACK_DAYS": "5"}
 DEADLINE_S = 120.0
+# Report calls after which the child is inside the finalize stage's extraction: the real-time stage
+# takes 12 (2 days x 6 hourly pages), finalize 46 (5 days of hourly pages + the daily tables).
+EXTRACTING_CALLS = 30
 CHILD = """
 import sys
 from datetime import datetime
@@ -52,22 +53,6 @@ def run_both(settings: Settings, server) -> None:
     client, adv = client_for(server)
     ingest_realtime(client, adv, END, settings)
     ingest_finalize(client, adv, END, settings)
-
-
-def checksums(settings: Settings) -> dict[str, tuple[int, str]]:
-    """{raw table: (rows, sha256 of its sorted rows without dlt's bookkeeping columns)}."""
-    out: dict[str, tuple[int, str]] = {}
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "and table_name not like '\\_dlt%' escape '\\'", [settings.raw_dataset]).fetchall()]
-        for table in sorted(tables):
-            cols = [r[0] for r in con.execute(f"describe {settings.raw_dataset}.{table}").fetchall()
-                    if not r[0].startswith("_dlt")]
-            rows = sorted(map(repr, con.execute(f"select {', '.join(cols)} from {settings.raw_dataset}.{table}")
-                              .fetchall()))
-            out[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    return out
 
 
 def report_calls(server) -> int:
@@ -130,7 +115,7 @@ def test_killed_load_rerun_matches_a_clean_run(point, shared_server, tmp_path, c
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if point == "extracting":  # the real-time stage is loaded; the finalizing one is mid-way through its pages
         def ready() -> bool:
-            return report_calls(shared_server) - before >= 60
+            return report_calls(shared_server) - before >= EXTRACTING_CALLS
     else:  # dlt has normalized the finalize package and is writing it into DuckDB
         def ready() -> bool:
             return finalize_loading(home, adv)

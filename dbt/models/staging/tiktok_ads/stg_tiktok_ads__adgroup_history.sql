@@ -22,6 +22,8 @@ renamed as (
 
         -- measures
         budget as daily_budget,
+        -- the Cost Cap (conversion bid) under BID_TYPE_CUSTOM; 0 or null under Maximum Delivery
+        nullif(coalesce(nullif(conversion_bid_price, 0), bid_price), 0) as cost_cap,
 
         -- timestamps
         create_time as created_at,

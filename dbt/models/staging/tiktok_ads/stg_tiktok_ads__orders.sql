@@ -19,7 +19,10 @@ renamed as (
         currency,
 
         -- timestamps (UTC)
-        order_time as ordered_at
+        order_time as ordered_at,
+
+        -- the dlt load that last wrote the row
+        _dlt_load_id
 
     from source
 
