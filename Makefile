@@ -24,6 +24,8 @@ bench: $(STAMP)  ## benchmarks that print ratios against a baseline or a peer
 	$(PY) bench/chaos_writes.py --quick
 	$(PY) bench/ingest.py --quick
 	$(PY) bench/dbt_build.py --quick
+	$(PY) bench/backtest.py --quick
+	$(PY) bench/cycle.py --quick
 
 emulator: $(STAMP)  ## the emulator on :8765 with the default scenario
 	$(PY) -m tiktok_emulator --port 8765 --scenario default --seed 7

@@ -1,8 +1,11 @@
-"""Every 2 hours (or when the KPI mart is rebuilt): read the mart, propose budgets, apply them.
+"""Every 2 hours (or when the KPI mart is rebuilt): the optimisation cycle per advertiser.
 
-Refuses to run (``marts_published`` fails) when the last marts build failed its dbt tests.
+Refuses to run (``marts_published`` fails) when the last marts build failed its dbt tests. Each
+advertiser's task is one call into ``tiktok.optimize.optimize_advertiser`` (adops.cycle): marts →
+decide → guardrails → changes inside policy applied through the outbox, the rest awaiting approval
+(``adops approvals``) → change log → one MLflow run. A held advertiser does not fail the run.
 
-One plan per advertiser and run window; a plan already applied is skipped, so re-runs change nothing.
+One plan per advertiser and run window; a finished plan is skipped, so re-runs change nothing.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ def optimize():
 
     @task(pool="tiktok_api", map_index_template="{{ advertiser_id }}")
     def propose_and_apply(advertiser_id: str, data_interval_end=None) -> dict:
+        """Decide, check and apply for one advertiser (held/skipped/paused advertisers answer, not fail)."""
         from tiktok.hooks.tiktok import TikTokHook
         from tiktok.optimize import optimize_advertiser
 

@@ -60,9 +60,11 @@ class AdGroupState:
     bid: float | None = None                 # current Cost Cap (None under Maximum Delivery)
     created: datetime | None = None
     last_changed: datetime | None = None     # last budget/bid write the platform made (cooldowns, learning)
+    bid_changed: datetime | None = None      # last bid / bid-mode write (bid cooldown; None: unknown)
     days: tuple[DayObs, ...] = ()            # trailing days, oldest first (fct_adgroup_features_daily)
     hours: tuple[HourObs, ...] = ()          # today's and yesterday's hours, oldest first
     ads: tuple[AdState, ...] = ()
+    day_start_budget: float | None = None    # budget at the start of the local day (per-day change limits)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ import sys
 import click
 
 from adops import settings as settings_mod
+from adops.cli_approvals import approvals
 from adops.cli_auth import auth
 from adops.cli_outbox import outbox
+from adops.cli_policy import policy
 
 
 @click.group()
@@ -54,7 +56,8 @@ def _not_yet(name: str, issue: str) -> click.Group:
 
 main.add_command(auth)
 main.add_command(outbox)
-main.add_command(_not_yet("approvals", "plans awaiting approval: a later issue"))
+main.add_command(policy)
+main.add_command(approvals)
 main.add_command(_not_yet("audit", "audit chain: a later issue"))
 main.add_command(_not_yet("backtest", "decision backtests against the emulator's truth: a later issue"))
 

@@ -2,7 +2,8 @@
 
 SQLite by default, PostgreSQL in production (same code). A plan id is derived from the run that
 made it, so a second run of the same window finds the plan already applied and changes nothing.
-Later issues add approvals and the audit chain on top of this table.
+The optimisation cycle (``adops.cycle``) stores its plan and verdicts here; the change log and the
+approval requests live next to it (``adops.changelog``, ``adops.approvals``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from adops.db import Base, make_engine, migrate
 
 PROPOSED, APPLIED, NOOP, FAILED = "proposed", "applied", "noop", "failed"
 SKIPPED, PAUSED = "skipped", "paused"  # the automation gate stopped the plan (adops.automation)
-RETRYABLE = (PROPOSED, FAILED, SKIPPED, PAUSED)  # a re-run of the window may (re)propose these
+HELD = "held"  # the cycle held the account (stale/missing marts, no data, infeasible policy): nothing sent
+INCOMPLETE = "incomplete"  # some writes' outcome is still unknown (the outbox reconciles them) or was deferred
+RETRYABLE = (PROPOSED, FAILED, SKIPPED, PAUSED, INCOMPLETE)  # a re-run of the window may (re)propose these
+FINAL = (APPLIED, NOOP, HELD)  # a re-run of the window finds these done and changes nothing
 
 
 class Plan(Base):

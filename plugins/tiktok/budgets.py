@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adops.automation import Gate
+from tiktok.api.batching import get_by_ids, update_budgets
 from tiktok.api.client import TikTokClient
 from tiktok.api.errors import UnknownOutcome
 from tiktok.api.idempotency import derive_key
 from tiktok.automation import TikTokGate, halting
 
 ACTION = "adgroup.budget.update"
-IDS_PER_GET = 100
 CENT = 0.005
 
 
@@ -30,14 +30,9 @@ class BudgetWriteResult:
 
 
 def read_budgets(client: TikTokClient, advertiser_id: str, adgroup_ids: list[str]) -> dict[str, float]:
-    """Current daily budgets of the given ad groups (batched by TikTok's 100-id filter limit)."""
-    budgets: dict[str, float] = {}
-    for i in range(0, len(adgroup_ids), IDS_PER_GET):
-        filtering = {"adgroup_ids": adgroup_ids[i:i + IDS_PER_GET]}
-        params = {"advertiser_id": advertiser_id, "filtering": filtering, "fields": ["adgroup_id", "budget"]}
-        for row in client.paginate("adgroup.get", params):
-            budgets[str(row["adgroup_id"])] = float(row["budget"])
-    return budgets
+    """Current daily budgets of the given ad groups (``tiktok.api.batching``: 100 ids per request)."""
+    rows = get_by_ids(client, "adgroup", advertiser_id, adgroup_ids, fields=["adgroup_id", "budget"])
+    return {str(row["adgroup_id"]): float(row["budget"]) for row in rows}
 
 
 def budget_payload(advertiser_id: str, targets: dict[str, float]) -> dict[str, Any]:
@@ -62,7 +57,7 @@ def apply_budgets(client: TikTokClient, advertiser_id: str, plan_id: str,
     payload = budget_payload(advertiser_id, todo)
     result.idempotency_key = derive_key(plan_id, advertiser_id, ACTION, payload)
     try:
-        client.call(ACTION, payload, idempotency_key=result.idempotency_key)
+        update_budgets(client, advertiser_id, todo, idempotency_key=result.idempotency_key)
     except UnknownOutcome:
         after = read_budgets(client, advertiser_id, sorted(todo))
         if any(abs(after.get(gid, -1.0) - value) >= CENT for gid, value in todo.items()):

@@ -3,6 +3,11 @@
 Sends go through a copy of the client with retries off: the shared policy retries HTTP 5xx, which is
 right for reads but, for a write, is exactly the blind re-send the outbox exists to prevent. An
 unclear answer (no answer, 5xx, 5xxxx, 40050) becomes ``Ambiguous`` and the outbox reconciles it.
+
+Look-ups read through ``uncached(client)``: a "not found" served from a 15-minute list cache (while
+another worker's create already landed) would let the outbox send the create a second time. Writes
+go through the copy of the client as handed in, so a caching wrapper still drops the lists a write
+changes.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import requests
 from adops.automation import Gate
 from adops.outbox import Ambiguous, Deferred, Found, Intent, Refused, Sent
 from tiktok.api.breaker import CircuitOpen
+from tiktok.api.cache import uncached
 from tiktok.api.client import TikTokClient
 from tiktok.api.errors import AuthError, RateLimited, TikTokError, Transient, UnknownOutcome
 from tiktok.api.retry import RetryPolicy, describe
@@ -23,6 +29,7 @@ from tiktok.automation import TikTokGate
 from tiktok.budgets import CENT, budget_payload, read_budgets
 from tiktok.outbox import kinds
 from tiktok.outbox.kinds import BID_FIELDS, BID_SET, BUDGET_SET, CREATES, has_tag, tag
+from tiktok.outbox.sets import OTHER_SETS, send_set, set_matches
 
 DUPLICATED_REQUEST = 40050
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -33,6 +40,7 @@ class TikTokWriteChannel:
 
     def __init__(self, client: TikTokClient, *, lookup_margin_s: float = 300.0, send_request_id: bool = True) -> None:
         self.client = client
+        self.reader = uncached(client)  # look-ups must see TikTok's current state, never a cached list
         self.writer = copy.copy(client)
         self.writer.retry_policy = RetryPolicy.no_retry()
         self.lookup_margin_s = lookup_margin_s
@@ -54,6 +62,8 @@ class TikTokWriteChannel:
                 return self._budget_matches(intent)
             if intent.action == BID_SET:
                 return self._bid_matches(intent)
+            if intent.action in OTHER_SETS:  # status / bid-mode sets left by the cycle (tiktok.outbox.sets)
+                return set_matches(self.reader, intent)  # uncached, like every look-up
         except TikTokError as exc:
             raise Deferred(f"lookup failed: {exc}", describe(exc)) from exc
         raise Refused(f"unknown TikTok action {intent.action!r}")
@@ -67,6 +77,8 @@ class TikTokWriteChannel:
                 return self._set_budget(intent)
             if intent.action == BID_SET:
                 return self._set_bid(intent)
+            if intent.action in OTHER_SETS:
+                return send_set(self.writer, intent)
         except TikTokError as exc:
             raise classify(exc) from exc
         raise Refused(f"unknown TikTok action {intent.action!r}")
@@ -97,7 +109,7 @@ class TikTokWriteChannel:
             filtering[key] = [str(intent.payload[field])]
         params = {"advertiser_id": intent.account_id, "filtering": filtering,
                   "fields": [kind.id_field, kind.name_field, "create_time"]}
-        rows = [r for r in self.client.paginate(kind.get, params) if has_tag(r.get(kind.name_field), intent.external_ref)]
+        rows = [r for r in self.reader.paginate(kind.get, params) if has_tag(r.get(kind.name_field), intent.external_ref)]
         if not rows:
             return None
         rows.sort(key=lambda r: (str(r.get("create_time", "")), int(str(r[kind.id_field]))))
@@ -106,7 +118,7 @@ class TikTokWriteChannel:
     # ---- absolute sets --------------------------------------------------------------------
     def _budget_matches(self, intent: Intent) -> Found | None:
         gid, target = intent.payload["adgroup_id"], float(intent.payload["budget"])
-        current = read_budgets(self.client, intent.account_id, [gid]).get(gid)
+        current = read_budgets(self.reader, intent.account_id, [gid]).get(gid)
         if current is not None and abs(current - target) < CENT:
             return Found(gid, {"skipped": True, "current": current})
         return None
@@ -122,7 +134,7 @@ class TikTokWriteChannel:
         field = next(f for f in BID_FIELDS if f in intent.payload)
         params = {"advertiser_id": intent.account_id, "filtering": {"adgroup_ids": [gid]},
                   "fields": ["adgroup_id", field]}
-        rows = list(self.client.paginate("adgroup.get", params))
+        rows = list(self.reader.paginate("adgroup.get", params))
         current = float(rows[0].get(field) or 0.0) if rows else None
         if current is not None and abs(current - float(intent.payload[field])) < CENT:
             return Found(gid, {"skipped": True, "current": current})

@@ -9,7 +9,16 @@ from typing import Any
 
 from adops.outbox import IntentSpec, InvalidIntent
 from tiktok.api.idempotency import derive_key
-from tiktok.outbox.kinds import BID_FIELDS, BID_SET, BUDGET_SET, CREATES, object_name
+from tiktok.outbox.kinds import (
+    BID_FIELDS,
+    BID_MODE_SET,
+    BID_SET,
+    BUDGET_SET,
+    CREATES,
+    OPERATION_STATUSES,
+    STATUS_SETS,
+    object_name,
+)
 
 CHANNEL = "tiktok"
 
@@ -49,6 +58,32 @@ def bid_intent(tenant: str, advertiser_id: str, plan_id: str, adgroup_id: str, b
         raise InvalidIntent(f"{field} for ad group {adgroup_id}: must be > 0, got {bid!r}")
     body = {"advertiser_id": str(advertiser_id), "adgroup_id": str(adgroup_id), field: round(float(bid), 2)}
     return _spec(tenant, advertiser_id, plan_id, str(adgroup_id), BID_SET, body)
+
+
+def status_intent(tenant: str, advertiser_id: str, plan_id: str, level: str, object_id: str,
+                  status: str) -> IntentSpec:
+    """Set an ad group's or ad's operation status (ENABLE/DISABLE): absolute, so a repeat is harmless."""
+    action = next((a for a, kind in STATUS_SETS.items() if kind == level), None)
+    if action is None:
+        raise InvalidIntent(f"status level {level!r}: expected one of {', '.join(STATUS_SETS.values())}")
+    if status not in OPERATION_STATUSES:
+        raise InvalidIntent(f"operation_status for {level} {object_id}: expected one of "
+                            f"{', '.join(OPERATION_STATUSES)}, got {status!r}")
+    body = {"advertiser_id": str(advertiser_id), f"{level}_id": str(object_id), "operation_status": status}
+    return _spec(tenant, advertiser_id, plan_id, str(object_id), action, body)
+
+
+def bid_mode_intent(tenant: str, advertiser_id: str, plan_id: str, adgroup_id: str, cost_cap: bool,
+                    bid: float | None = None) -> IntentSpec:
+    """Switch an ad group to Cost Cap (``bid`` required: TikTok refuses BID_TYPE_CUSTOM without one) or back."""
+    body: dict[str, Any] = {"advertiser_id": str(advertiser_id), "adgroup_id": str(adgroup_id),
+                            "bid_type": "BID_TYPE_CUSTOM" if cost_cap else "BID_TYPE_NO_BID"}
+    if cost_cap:
+        if not bid or float(bid) <= 0:
+            raise InvalidIntent(f"Cost Cap for ad group {adgroup_id}: needs a bid > 0 (a BID change in the same "
+                                f"plan, or a current bid), got {bid!r}")
+        body["conversion_bid_price"] = round(float(bid), 2)
+    return _spec(tenant, advertiser_id, plan_id, str(adgroup_id), BID_MODE_SET, body)
 
 
 def _spec(tenant: str, advertiser_id: str, plan_id: str, object_id: str, action: str,

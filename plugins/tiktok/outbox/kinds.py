@@ -33,7 +33,11 @@ CREATES: dict[str, CreateKind] = {
     "ad.create": CreateKind("ad.create", "ad.get", "ad_id", "ad_name", False, ("adgroup_id", "adgroup_ids")),
 }
 BUDGET_SET, BID_SET = "adgroup.budget.set", "adgroup.bid.set"
-SETS = frozenset({BUDGET_SET, BID_SET})
+BID_MODE_SET = "adgroup.bid_mode.set"  # Cost Cap (BID_TYPE_CUSTOM + a bid) <-> Maximum Delivery (BID_TYPE_NO_BID)
+ADGROUP_STATUS_SET, AD_STATUS_SET = "adgroup.status.set", "ad.status.set"
+STATUS_SETS = {ADGROUP_STATUS_SET: "adgroup", AD_STATUS_SET: "ad"}  # action -> tiktok.api.batching kind
+SETS = frozenset({BUDGET_SET, BID_SET, BID_MODE_SET, *STATUS_SETS})
+OPERATION_STATUSES = ("ENABLE", "DISABLE")  # what a plan may set (DELETE is never automated)
 BID_FIELDS = ("bid_price", "conversion_bid_price")
 
 

@@ -15,7 +15,7 @@ def test_cli_lists_run_and_marks_later_groups_not_yet():
     out = CliRunner().invoke(main, ["--help"]).output
     for name in ("run", "auth", "approvals", "audit", "backtest"):
         assert name in out
-    result = CliRunner().invoke(main, ["approvals"])
+    result = CliRunner().invoke(main, ["audit"])
     assert result.exit_code == 2 and "not implemented yet" in result.output
 
 

@@ -25,6 +25,8 @@ class FakeClient:
                 yield {"adgroup_id": gid, "budget": self.budgets[gid]}
 
     def call(self, name: str, params: dict[str, Any], idempotency_key: str | None = None):
+        if name == "adgroup.get":  # reads go through tiktok.api.batching (100 ids per page)
+            return {"list": list(self.paginate(name, params)), "page_info": {"total_page": 1}}
         assert name == "adgroup.budget.update"
         self.writes.append((params, idempotency_key))
         for item in params["budget"]:
