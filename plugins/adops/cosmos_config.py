@@ -63,8 +63,7 @@ def marts_task_group_args(settings: Settings | None = None) -> dict[str, Any]:
                                             dbt_executable_path=dbt_executable()),
         "render_config": RenderConfig(load_method=LoadMode.DBT_MANIFEST, select=[ENTRY],
                                       test_behavior=TestBehavior.BUILD, emit_datasets=False),
-        "operator_args": {
-            "install_deps": False,
+        "operator_args": {  # no dbt deps: ProjectConfig(install_dbt_deps=False) says so (Cosmos ≥ 1.9)
             # the published marts and their parents in the same build; unit tests run in CI, not here
             "dbt_cmd_flags": ["--select", f"+{PUBLISHED}", "--exclude-resource-type", "unit_test"],
         },
