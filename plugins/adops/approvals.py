@@ -11,11 +11,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from adops.db import Base
+from adops.db.columns import PlannedChangeColumns
 from ml.plan import Change, Plan, Prediction
 
 PENDING, APPROVED, REJECTED, APPLIED, FAILED = "pending", "approved", "rejected", "applied", "failed"
@@ -26,15 +27,9 @@ class ApprovalError(ValueError):
     """An approval that does not exist or is not in a state that allows the request."""
 
 
-class Approval(Base):
+class Approval(PlannedChangeColumns, Base):
     __tablename__ = "approvals"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    plan_id: Mapped[str] = mapped_column(String(200))
-    account_id: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(20))
-    entity_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20))
     change: Mapped[Any] = mapped_column(JSON)
     reasons: Mapped[Any] = mapped_column(JSON)
     what_if: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from adops.db import Base
+from adops.db.columns import PlannedChangeColumns
 from ml.plan import Change
 
 # outcomes
@@ -26,15 +27,9 @@ DONE_OUTCOMES = (APPLIED, UNCHANGED)
 HOLD = "hold"  # the kind of an account-level hold row
 
 
-class ChangeLogRow(Base):
+class ChangeLogRow(PlannedChangeColumns, Base):
     __tablename__ = "change_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    plan_id: Mapped[str] = mapped_column(String(200))
-    account_id: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(20))
-    entity_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     current: Mapped[Any] = mapped_column(JSON, nullable=True)
     proposed: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from adops import settings as settings_mod
+from adops.cli_common import control_engine
 from adops.crypto import ConfigError
 
 PLAN_LINES = 20
@@ -37,10 +38,7 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _engine(settings: settings_mod.Settings) -> Any:
-    from adops.db import make_engine, migrate
-
-    migrate(settings.control_db_url)
-    return make_engine(settings.control_db_url)
+    return control_engine(settings.control_db_url)
 
 
 def _money(value: Any) -> str:

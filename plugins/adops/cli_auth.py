@@ -6,25 +6,11 @@ core does not depend on a medium at import time. Configuration errors exit 2 nam
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 
+from adops.cli_common import config_errors
 from adops.crypto import ConfigError
-
-
-def _config_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"configuration error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 @click.group(name="auth")
@@ -33,7 +19,7 @@ def auth() -> None:
 
 
 @auth.command("consent-url")
-@_config_errors
+@config_errors
 def consent_url() -> None:
     """Print the consent URL (open it in a browser); its state is recorded for the callback."""
     from tiktok.oauth.service import build
@@ -45,7 +31,7 @@ def consent_url() -> None:
 @auth.command("exchange")
 @click.option("--code", required=True, help="auth_code from the callback URL.")
 @click.option("--state", required=True, help="state from the callback URL.")
-@_config_errors
+@config_errors
 def exchange(code: str, state: str) -> None:
     """Trade the callback's auth_code for tokens and store them encrypted."""
     from tiktok.api.errors import TikTokError
@@ -65,7 +51,7 @@ def exchange(code: str, state: str) -> None:
 
 
 @auth.command("status")
-@_config_errors
+@config_errors
 def status() -> None:
     """One line per (app, advertiser): status, expiry, key version."""
     from tiktok.oauth.service import build
@@ -83,7 +69,7 @@ def status() -> None:
 
 @auth.command("rewrap")
 @click.option("--rotate-local-key", is_flag=True, help="First add a new local key version and make it current.")
-@_config_errors
+@config_errors
 def rewrap(rotate_local_key: bool) -> None:
     """Re-wrap every token's data keys under the current key version (tokens are not re-encrypted)."""
     from adops.crypto import LocalKeyFileProvider

@@ -13,51 +13,28 @@ and ``work`` prints it at start-up. A missing setting is one line naming the var
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import wraps
 from typing import Any
 
 import click
 
 from adops import settings as settings_mod
-from adops.crypto import ConfigError
+from adops.cli_common import config_errors, control_engine
 
 IDLE_SLEEP_S = 1.0
 PROGRESS_EVERY_S = 10.0
 OUTCOMES = ("claimed", "sent", "adopted", "unknown", "deferred", "failed")
 
 
-def _config_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"configuration error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
-
-
 def _store(settings: settings_mod.Settings):
     """The migrated control database; one that cannot be opened is reported naming ADOPS_CONTROL_DB_URL."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from adops.db import make_engine, migrate
     from adops.outbox import OutboxStore
 
-    try:
-        engine = make_engine(settings.control_db_url)  # first: creates a SQLite file's folder
-        migrate(settings.control_db_url)
-    except (SQLAlchemyError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError("ADOPS_CONTROL_DB_URL", f"cannot open the control database: {first}") from exc
-    return OutboxStore(engine)
+    return OutboxStore(control_engine(settings.control_db_url))
 
 
 def _channels(settings: settings_mod.Settings, engine: Any) -> tuple[dict[str, Any], str]:
@@ -128,7 +105,7 @@ def _graceful_stop() -> Iterator[dict[str, bool]]:
 @click.option("--max-seconds", type=click.FloatRange(min=0), default=None,
               help="Stop after this many seconds (finishing the intent in hand).")
 @click.option("--worker-id", default=None, help="Lease owner name (default: host:pid:random).")
-@_config_errors
+@config_errors
 def work(once: bool, max_seconds: float | None, worker_id: str | None) -> None:
     """Claim intents, look up before sending, send once, reconcile UNKNOWN ones.
 
@@ -192,7 +169,7 @@ def _sleep(seconds: float, flag: dict[str, bool]) -> None:
 @outbox.command("status")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="At most this many UNKNOWN intents are listed.")
-@_config_errors
+@config_errors
 def status(limit: int) -> None:
     """Intents per state, the oldest PENDING intent's age, and UNKNOWN intents with their last error."""
     from sqlalchemy import func, select

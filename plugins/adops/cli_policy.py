@@ -13,51 +13,22 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import click
 
 from adops import settings as settings_mod
+from adops.cli_common import control_engine, exit_on
 from adops.crypto import ConfigError
 from adops.guardrails.policy import FIELDS, PolicyError, to_plain
 from adops.guardrails.store import GLOBAL, StaleVersion
 
-
-def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except PolicyError as exc:
-            click.echo(f"policy error: {exc}", err=True)
-            sys.exit(2)
-        except ConfigError as exc:
-            click.echo(f"configuration error: {exc}", err=True)
-            sys.exit(2)
-        except StaleVersion as exc:
-            click.echo(f"refused: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
+_errors = exit_on((PolicyError, "policy error", 2), (ConfigError, "configuration error", 2),
+                  (StaleVersion, "refused", 1))
 
 
 def _engine():
-    """The migrated control database; one that cannot be opened is reported naming ADOPS_CONTROL_DB_URL."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from adops.db import make_engine, migrate
-
-    url = settings_mod.load().control_db_url
-    try:
-        engine = make_engine(url)
-        migrate(url)
-    except (SQLAlchemyError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError("ADOPS_CONTROL_DB_URL", f"cannot open the control database: {first}") from exc
-    return engine
+    return control_engine(settings_mod.load().control_db_url)
 
 
 def _actor(actor: str | None) -> str:

@@ -7,29 +7,12 @@ computed once here, from the intent, before anything is sent (DESIGN convention 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
+from adops.canonical import canonical_json, intent_key
+
 REF_LEN = 16
-
-
-def canonical(value: Any) -> str:
-    """Sorted keys, no whitespace, numbers normalised, so equal payloads hash equal (``200`` == ``200.0``)."""
-    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _normalise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_normalise(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float, Decimal)):
-        return format(Decimal(str(value)).normalize(), "f")
-    return str(value)
 
 
 def external_ref(tenant: str, account_id: str, logical_op_id: str) -> str:
@@ -38,13 +21,10 @@ def external_ref(tenant: str, account_id: str, logical_op_id: str) -> str:
 
 
 def fingerprint(payload: Any) -> str:
-    return hashlib.sha256(canonical(payload).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
-def default_key(plan_id: str, object_id: str, action: str, payload: Any) -> str:
-    """A stable 32-hex key; channels may pass their own (TikTok uses ``tiktok.api.idempotency``)."""
-    material = canonical({"plan_id": plan_id, "object_id": object_id, "action": action, "payload": payload})
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+default_key = intent_key  # channels may pass their own keys; TikTok derives the same one
 
 
 @dataclass(frozen=True)

@@ -6,33 +6,10 @@ intent always yields the same key — on a retry, after a crash, or on a second 
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from decimal import Decimal
-from typing import Any
+from adops.canonical import canonical_json, intent_key
 
 HEADER = "Idempotency-Key"
 
+__all__ = ["HEADER", "canonical_json", "derive_key"]
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, floats normalised (``200`` and ``200.0`` hash the same)."""
-    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _normalise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_normalise(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float, Decimal)):
-        number = Decimal(str(value)).normalize()
-        return format(number, "f")
-    return str(value)
-
-
-def derive_key(plan_id: str, object_id: str, action: str, payload: Any) -> str:
-    """A stable 32-hex key for one intended write."""
-    material = canonical_json({"plan_id": plan_id, "object_id": object_id, "action": action, "payload": payload})
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+derive_key = intent_key  # a stable 32-hex key for one intended write
