@@ -18,19 +18,18 @@ import pytest
 import requests
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
-from adops.outbox import DONE, OutboxStore, OutboxWorker, WorkerPolicy
+from adops.outbox import OutboxStore
 from tests.conftest import make_server
 from tests.integration.oauth_support import setup
-from tests.integration.outbox.conftest import TENANT, FakeClock, emulator_overrides
+from tests.integration.outbox.conftest import FakeClock, emulator_overrides
+from tests.integration.outbox.machine import CreateIntentsMachine
 from tiktok.api.client import TikTokClient, static_token
 from tiktok.api.retry import RetryPolicy
-from tiktok.outbox import TikTokWriteChannel, create_intent
 
 pytestmark = pytest.mark.integration
 EXPIRED = 40102
-POLICY = WorkerPolicy(lease_s=10, empty_lookups_before_resend=3, resend_after_s=30, defer_s=1)
 SOLO = {"advertisers": [{"name": "Solo", "campaigns": 1}]}
 DROP = {"path": "campaign/create/", "drop_after_apply": True, "max_count": 1}
 
@@ -63,42 +62,22 @@ def advance(server, hours: float) -> None:
     requests.post(f"{server.url}/__emulator/clock/advance", json={"hours": hours}, timeout=30).raise_for_status()
 
 
-class ExpiringTokenMachine(RuleBasedStateMachine):
+class ExpiringTokenMachine(CreateIntentsMachine):
+    NAME = "EXP"
+
     def __init__(self) -> None:
         super().__init__()
         self.server = expiring_emulator()
         home = Path(tempfile.mkdtemp(prefix="outbox-exp-"))
         self.oauth = setup(self.server, f"sqlite:///{home / 'c.db'}", home)  # one DB: tokens and outbox
         self.adv = self.oauth.advertiser_id
-        self.provider = self.oauth.provider()
-        self.client = fast_client(self.server, self.provider, self.adv)
+        client = fast_client(self.server, self.oauth.provider(), self.adv)
         self.counter = CodeCounter()
-        self.client.session.hooks["response"].append(self.counter)
+        client.session.hooks["response"].append(self.counter)
         creds = requests.get(f"{self.server.url}/__emulator/credentials", timeout=10).json()["data"]
         self.checker = fast_client(self.server, static_token(creds["access_token"]), self.adv)  # long-lived
-        self.clock = FakeClock()
-        self.store = OutboxStore(self.oauth.store.engine, clock=self.clock)
-        self.channels = {"tiktok": TikTokWriteChannel(self.client, send_request_id=False)}
-        self.worker = OutboxWorker(self.store, self.channels, POLICY, owner="steady")
-        self.n = 0
-
-    def teardown(self) -> None:
-        try:
-            self._settle_everything()
-        finally:
-            self.server.stop()
-
-    # ---- rules ----------------------------------------------------------------------------
-    @rule()
-    def create_intent(self) -> None:
-        self.n += 1
-        body = {"campaign_name": f"EXP {self.n}", "objective_type": "TRAFFIC", "budget_mode": "BUDGET_MODE_INFINITE"}
-        self.store.record(create_intent(TENANT, self.adv, "exp", f"c{self.n}", "campaign.create", body))
-
-    @rule(steps=st.integers(1, 3))
-    def worker_step(self, steps: int) -> None:
-        for _ in range(steps):
-            self.worker.step()
+        clock = FakeClock()
+        self.wire(client, OutboxStore(self.oauth.store.engine, clock=clock), clock)
 
     @rule(minutes_left=st.sampled_from([120, 31, 29, 1, 0, -90]))
     def expire_token(self, minutes_left: int) -> None:
@@ -115,43 +94,13 @@ class ExpiringTokenMachine(RuleBasedStateMachine):
     def drop_next_create_answer(self) -> None:
         requests.post(f"{self.server.url}/__emulator/faults", json={"faults": [DROP]}, timeout=10).raise_for_status()
 
-    @rule(seconds=st.sampled_from([1, 11, 31]))
-    def time_passes(self, seconds: int) -> None:
-        self.clock.advance(seconds)
-
-    # ---- invariants -----------------------------------------------------------------------
     @invariant()
     def no_request_with_an_expired_token(self) -> None:
         assert self.counter.codes.get(EXPIRED, 0) == 0, self.counter.codes
 
-    @invariant()
-    def at_most_one_remote_object_per_intent(self) -> None:
-        per_ref = self._remote_per_ref()
-        assert all(n <= 1 for n in per_ref.values()), per_ref
-        for intent in self.store.all():
-            if intent.state == DONE:
-                assert per_ref.get(intent.external_ref) == 1
-
-    def _remote_per_ref(self) -> dict[str, int]:
-        params = {"advertiser_id": self.adv, "filtering": {"campaign_name": "~x:", "primary_status": "STATUS_ALL"},
-                  "fields": ["campaign_name"]}
-        counts: dict[str, int] = {}
-        for row in self.checker.paginate("campaign.get", params):
-            ref = row["campaign_name"].rsplit("~x:", 1)[-1]
-            counts[ref] = counts.get(ref, 0) + 1
-        return counts
-
-    def _settle_everything(self) -> None:
-        requests.post(f"{self.server.url}/__emulator/faults", json={"faults": []}, timeout=10).raise_for_status()
+    def settle(self) -> None:
         advance(self.server, 23.8)  # settle across one more expiry, too
-        for _ in range(40):
-            self.clock.advance(11)
-            self.worker.run_until_idle()
-            if all(i.state == DONE for i in self.store.all()):
-                break
-        assert all(i.state == DONE for i in self.store.all()), self.store.counts()
-        per_ref = self._remote_per_ref()
-        assert all(per_ref.get(i.external_ref) == 1 for i in self.store.all()), per_ref
+        super().settle()
         self.no_request_with_an_expired_token()
 
 
