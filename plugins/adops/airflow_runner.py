@@ -64,10 +64,15 @@ def ensure_metadata_db(settings: Settings) -> bool:
 
 
 def ensure_pool() -> None:
-    """The ``tiktok_api`` pool the mapped API tasks queue in (sized to the API quota)."""
+    """The ``tiktok_api`` pool the mapped API tasks queue in (sized to the API quota), and the one-slot pool
+    of the tasks that open the DuckDB warehouse file (one writer at a time; see ``adops.loadlock``)."""
     from airflow.models.pool import Pool
 
+    from adops.loadlock import WAREHOUSE_POOL
+
     Pool.create_or_update_pool(POOL, slots=POOL_SLOTS, description="TikTok API quota", include_deferred=False)
+    Pool.create_or_update_pool(WAREHOUSE_POOL, slots=1, description="DuckDB warehouse: one task at a time",
+                               include_deferred=False)
 
 
 def load_dags(dags_folder: Path | None = None) -> dict[str, Any]:

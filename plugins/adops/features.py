@@ -2,7 +2,9 @@
 
 Why Parquet: Feast's default ``file`` (dask) offline store reads Parquet and needs no extra service;
 Feast's DuckDB offline store needs ibis, which we do not ship. Exporting a snapshot of the mart also
-decouples Feast from the warehouse file lock (dbt holds it while building).
+decouples Feast from the warehouse file: only the export reads it (read-only, under the warehouse's
+shared lock, so it waits for a load or build instead of failing); ``apply`` and materialisation read
+the Parquet files and never hold the lock.
 
 Why ``date_day + 1 day`` as the event timestamp: a day's trailing 7/14-day numbers are only complete
 once the day is over, so they become *available* at the next midnight (UTC — the mart carries no
@@ -67,20 +69,20 @@ def export_path(home: Path, mart: str) -> Path:
 def export_marts(settings: Settings) -> dict[str, int]:
     """Copy each features mart to Parquet with ``event_ts`` (end of the day) and ``created_ts`` columns.
 
-    Written to a temporary file and renamed, so a concurrent reader never sees half a file.
+    Written to a temporary file and renamed, so a concurrent reader never sees half a file. All marts
+    are read in one read-only connection under the shared lock: one consistent snapshot, and a writer
+    (load, dbt, publish) in another process is waited for.
     """
     if settings.warehouse_destination != "duckdb":
         raise FeatureExportError("feature export reads the DuckDB warehouse; for BigQuery point a "
                                  "BigQuerySource at the marts dataset instead (see feature_repo/README.md)")
-    import duckdb
+    from adops.loadlock import read_connection
 
     out_dir = features_dir(settings.home)
     out_dir.mkdir(parents=True, exist_ok=True)
     created = datetime.now(UTC).replace(tzinfo=None)
     rows: dict[str, int] = {}
-    # Default (read-write) config on purpose: DuckDB refuses a read-only connection in a process that
-    # already holds the file with another config (dbt-duckdb keeps one open after ``dbt build``).
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with read_connection(settings.warehouse_path, settings.warehouse_lock_timeout_s) as con:
         con.execute("set TimeZone = 'UTC'")
         for mart, columns in EXPORTS.items():
             table = f"{settings.marts_schema}.{mart}"

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adops.loadlock import lock_for
 from adops.settings import Settings
 from adops.warehouse import read_table
 from ml.plan import COST_CAP, ENABLED, MAX_DELIVERY, PAUSED, AccountState, AdGroupState, AdState, DayObs, HourObs
@@ -35,7 +36,16 @@ class Held(Exception):
 
 
 def account_state(settings: Settings, account_id: str, now: datetime, policy: Any = None) -> AccountState:
-    """The advertiser's state as of ``now`` (the run's data interval end), or ``Held``."""
+    """The advertiser's state as of ``now`` (the run's data interval end), or ``Held``.
+
+    Every read happens under one shared hold of the warehouse lock: a publish in another process waits
+    until the state is read (so dims and facts come from the same build), and this waits for a writer.
+    """
+    with lock_for(settings, shared=True):
+        return _account_state(settings, account_id, now, policy)
+
+
+def _account_state(settings: Settings, account_id: str, now: datetime, policy: Any) -> AccountState:
     present = _require_marts(settings)
     groups = _adgroups(settings, account_id)
     if not groups:

@@ -14,6 +14,7 @@ import logging
 from dataclasses import asdict, replace
 from typing import Any
 
+from adops.loadlock import lock_for
 from adops.settings import Settings
 from adops.transform import DbtBuildFailed, build_marts
 
@@ -63,14 +64,15 @@ def record_failure(settings: Settings, build_id: str, detail: str) -> bool:
     """Record ``tests_failed`` (the side schema keeps the failed build for inspection).
 
     Returns False (records nothing) when this build already ended at the raw-data gate: dbt did not
-    run then.
+    run then. The check and the record happen under one write hold of the warehouse lock.
     """
     from adops.warehouse import last_build, record_build
 
-    last = last_build(settings)
-    if last and last["build_id"] == build_id and last["status"] == "gate_failed":
-        return False
-    record_build(settings, build_id, "tests_failed", detail)
+    with lock_for(settings):
+        last = last_build(settings)
+        if last and last["build_id"] == build_id and last["status"] == "gate_failed":
+            return False
+        record_build(settings, build_id, "tests_failed", detail)
     return True
 
 
@@ -82,10 +84,11 @@ def prepare_build(settings: Settings) -> bool:
     """
     from adops.warehouse import drop_schema, last_build
 
-    last = last_build(settings, statuses=(PUBLISHED, "tests_failed"))
-    if last is None or last["status"] == PUBLISHED:
-        return False
-    drop_schema(settings, build_schema(settings))
+    with lock_for(settings):  # one write hold: no publish lands between the check and the drop
+        last = last_build(settings, statuses=(PUBLISHED, "tests_failed"))
+        if last is None or last["status"] == PUBLISHED:
+            return False
+        drop_schema(settings, build_schema(settings))
     return True
 
 

@@ -142,7 +142,12 @@ def _plain(value: Any) -> Any:
 
 
 def check_warehouse(settings: Settings, specs: Iterable[TableSpec], as_of: datetime | date) -> Verdict:
-    """Read each spec'd raw table that exists in the warehouse and validate it."""
+    """Read each spec'd raw table that exists in the warehouse and validate it.
+
+    The tables are read in one read-only connection under the warehouse's shared lock (a load or build in
+    another process is waited for, other readers are not); the checkpoint then runs on the DataFrames
+    with the lock released, so Great Expectations' seconds never hold up a load.
+    """
     from adops.warehouse import read_frames
 
     specs = list(specs)

@@ -8,7 +8,7 @@ latest file wins), so nothing is ever counted twice. Unchanged files are skipped
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -119,17 +119,30 @@ def _utc(value: Any) -> datetime:
 
 
 def ingest_sales(interval_start: datetime, interval_end: datetime, settings: Any = None,
-                 advertiser_ids: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """One run of ``sales_ingest``: the feed over the widened interval plus any new drop files."""
+                 advertiser_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """One run of ``sales_ingest``: the feed over the widened interval plus any new drop files.
+
+    ``advertiser_ids``: whose orders the feed returns. The DAG passes the TikTok connection's ids (the
+    same source of truth as ``tiktok_ingest``); outside Airflow, or when the connection names none,
+    ``TIKTOK_ADVERTISER_IDS`` is the fallback.
+    """
     from adops.settings import load
     from adops.warehouse import run_load
 
     settings = settings or load()
     start, end = feed_window(interval_start, interval_end, settings.sales_lookback_days)
-    ids = tuple(advertiser_ids if advertiser_ids is not None else settings.tiktok_advertiser_ids)
-    if settings.sales_feed_url and not ids and advertiser_ids is None:
-        raise ValueError("ADOPS_SALES_FEED_URL is set but no advertiser IDs are known: set TIKTOK_ADVERTISER_IDS "
-                         "(comma-separated) to the advertisers whose orders the feed should return")
+    ids = feed_advertisers(settings, advertiser_ids)
     source = sales(settings.sales_feed_url, ids, start, end, settings.sales_drop_dir)
     summary = run_load(settings, source, "sales")
-    return {"start": start.isoformat(), "end": end.isoformat(), "rows": summary.tables}
+    return {"start": start.isoformat(), "end": end.isoformat(), "advertiser_ids": list(ids), "rows": summary.tables}
+
+
+def feed_advertisers(settings: Any, advertiser_ids: Sequence[str] | None) -> tuple[str, ...]:
+    """The given ids, else ``TIKTOK_ADVERTISER_IDS``; an error naming both when the feed needs ids and none
+    are known (a drop folder alone needs none)."""
+    ids = tuple(str(i) for i in advertiser_ids or ()) or tuple(settings.tiktok_advertiser_ids)
+    if settings.sales_feed_url and not ids:
+        raise ValueError("ADOPS_SALES_FEED_URL is set but no advertiser IDs are known: list them in the "
+                         "advertiser_ids extra of the tiktok_default Airflow connection (what tiktok_ingest "
+                         "reads), or set TIKTOK_ADVERTISER_IDS (comma-separated) when running outside Airflow")
+    return ids

@@ -81,6 +81,19 @@ def _write_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
     return warehouse_lock(settings.warehouse_path, settings.warehouse_lock_timeout_s)
 
 
+def _close_duckdb(settings: Settings) -> None:
+    """dbt-duckdb keeps its DuckDB connection open between in-process invocations (``keep_open``), and while
+    this process holds the file no other process can open it, lock or no lock: close it before the lock
+    is released (the next invocation reopens it)."""
+    if settings.dbt_target != "duckdb":
+        return
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with contextlib.suppress(Exception):  # no environment: nothing is open
+        DuckDBConnectionManager.env().close()
+    DuckDBConnectionManager.close_all_connections()
+
+
 def build_marts(settings: Settings, select: str | None = None, full_refresh: bool = False,
                 unit_tests: bool = True) -> DbtSummary:
     """``dbt build`` (models + tests); raises ``DbtBuildFailed`` naming the failing nodes.
@@ -91,7 +104,10 @@ def build_marts(settings: Settings, select: str | None = None, full_refresh: boo
     from dbt.cli.main import dbtRunner
 
     with scoped_env(dbt_env(settings)), _write_lock(settings):  # DuckDB has one writer: queue, don't fail
-        result = dbtRunner().invoke(build_args(settings, select, full_refresh, unit_tests))
+        try:
+            result = dbtRunner().invoke(build_args(settings, select, full_refresh, unit_tests))
+        finally:
+            _close_duckdb(settings)
     nodes = list(result.result or []) if result.result is not None else []
     failed = [n.node.name for n in nodes if str(getattr(n, "status", "")) in ("error", "fail")]
     summary = DbtSummary(bool(result.success), len(nodes) - len(failed), len(failed), str(settings.dbt_target_dir))

@@ -13,7 +13,7 @@ from typing import Any
 
 import dlt
 
-from adops.loadlock import warehouse_lock
+from adops.loadlock import lock_for, read_connection
 from adops.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,12 @@ def bigquery_destination(settings: Settings) -> Any:
 
 def _lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
     """The warehouse file's cross-process write lock (DuckDB has one writer); BigQuery needs none."""
-    if settings.warehouse_destination != "duckdb":
-        return contextlib.nullcontext()
-    return warehouse_lock(settings.warehouse_path, settings.warehouse_lock_timeout_s)
+    return lock_for(settings)
+
+
+def _read(settings: Settings) -> contextlib.AbstractContextManager[Any]:
+    """A read-only connection under the shared lock: waits for a writer instead of failing on DuckDB's lock."""
+    return read_connection(settings.warehouse_path, settings.warehouse_lock_timeout_s)
 
 
 def loader_file_format(settings: Settings) -> str:
@@ -114,9 +117,7 @@ def _finish_or_drop_pending(pipeline: Any) -> None:
 
 def read_table(settings: Settings, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     """Rows of a query against the local DuckDB warehouse, as dicts (read-only use)."""
-    import duckdb
-
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with _read(settings) as con:
         cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -136,9 +137,7 @@ _STATUS_DDL = (f"create schema if not exists {AUDIT_SCHEMA}; create table if not
 
 def read_frames(settings: Settings, tables: list[str]) -> dict[str, Any]:
     """The raw tables that exist, as pandas DataFrames (for the quality gate)."""
-    import duckdb
-
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with _read(settings) as con:
         present = {r[0] for r in con.execute("select table_name from information_schema.tables "
                                              "where table_schema = ?", [settings.raw_dataset]).fetchall()}
         return {t: con.execute(f'select * from "{settings.raw_dataset}"."{t}"').df() for t in tables if t in present}
@@ -148,23 +147,19 @@ def record_build(settings: Settings, build_id: str, status: str, detail: str = "
     """Append one marts-build status row (published / tests_failed / gate_failed)."""
     import duckdb
 
-    own = con is None
-    con = con or duckdb.connect(str(settings.warehouse_path))
-    try:
+    if con is not None:  # inside the caller's transaction (and lock)
         con.execute(_STATUS_DDL)
         con.execute(f"insert into {AUDIT_SCHEMA}.marts_builds values (?, ?, ?, now())", [build_id, status, detail])
-    finally:
-        if own:
-            con.close()
+        return
+    with _lock(settings), duckdb.connect(str(settings.warehouse_path)) as own:
+        record_build(settings, build_id, status, detail, con=own)
 
 
 def last_build(settings: Settings, statuses: tuple[str, ...] | None = None) -> dict[str, Any] | None:
     """The newest status row (of ``statuses``, default any), or None if there is none."""
-    import duckdb
-
     if not settings.warehouse_path.exists():
         return None
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with _read(settings) as con:
         found = con.execute("select 1 from information_schema.tables where table_schema = ? and "
                             "table_name = 'marts_builds'", [AUDIT_SCHEMA]).fetchone()
         if not found:
