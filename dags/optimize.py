@@ -6,6 +6,12 @@ decide → guardrails → changes inside policy applied through the outbox, the 
 (``adops approvals``) → change log → one MLflow run. A held advertiser does not fail the run.
 
 One plan per advertiser and run window; a finished plan is skipped, so re-runs change nothing.
+
+``load_decisions`` then copies the control plane's plans, change log, approvals and outbox into the
+warehouse (``adops.platform_load``, incremental, merged), and the next ``build_marts`` run turns them into
+``fct_decisions``. It runs here, after the cycles, because the cycle is what writes those records: loading
+them on the cycle's schedule keeps ``build_marts`` free of the control-plane DB, and two dbt builds never
+share the side schema. A failed cycle skips it; the next run's load catches up (nothing is lost).
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
 KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
+DECISION_RECORDS = Asset("adops://warehouse/adops_platform/change_log")
 
 
 @dag(
@@ -47,9 +54,17 @@ def optimize():
 
         return optimize_advertiser(TikTokHook().client, advertiser_id, data_interval_end, dag_id="optimize")
 
+    @task(outlets=[DECISION_RECORDS])
+    def load_decisions() -> dict:
+        """The cycles' records into the warehouse's platform dataset (fct_decisions reads them)."""
+        from adops.platform_load import load_decisions as load_records
+        from adops.settings import load
+
+        return load_records(load())
+
     ids = advertisers()
     marts_published() >> ids
-    propose_and_apply.expand(advertiser_id=ids)
+    propose_and_apply.expand(advertiser_id=ids) >> load_decisions()
 
 
 optimize()

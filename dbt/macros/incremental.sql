@@ -29,13 +29,14 @@
     {{ return(is_incremental()) }}
 {%- endmacro %}
 
-{#- The incremental config shared by the day-grained marts (DuckDB default, BigQuery partitions). -#}
-{% macro day_incremental_strategy() -%}
-    {{ return('insert_overwrite' if target.type == 'bigquery' else 'delete+insert') }}
-{%- endmacro %}
-
-{% macro day_partition() -%}
-    {{ return({'field': 'date_day', 'data_type': 'date'} if target.type == 'bigquery' else none) }}
+{#- The config of the day-grained incremental models, {{ config(day_incremental_config()) }}: whole
+    days replaced (delete+insert, the DuckDB default) or date_day partitions overwritten (BigQuery). -#}
+{% macro day_incremental_config() -%}
+    {%- set bigquery = target.type == 'bigquery' -%}
+    {{ return({'materialized': 'incremental', 'unique_key': 'date_day',
+               'incremental_strategy': 'insert_overwrite' if bigquery else 'delete+insert',
+               'partition_by': {'field': 'date_day', 'data_type': 'date'} if bigquery else none,
+               'on_schema_change': 'fail'}) }}
 {%- endmacro %}
 
 {#- A timestamp before any data: the watermark of an empty model. -#}
@@ -63,6 +64,15 @@
     full outer join (select date_day as day, count(*) as n from {{ this }} group by 1) as model_days
         on upstream_days.day = model_days.day
     where upstream_days.n is distinct from model_days.n
+{%- endmacro %}
+
+{#- The rows of an incremental parent in the days to rebuild: on an incremental build, the days it
+    rebuilt since this model's last build (days_rebuilt_upstream) and the look-back; else all. -#}
+{% macro rows_to_rebuild(upstream) -%}
+    select * from {{ upstream }}
+    {% if adops.is_incremental_build() -%}
+    where date_day >= {{ adops.rebuild_from([adops.days_rebuilt_upstream(upstream)]) }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- Days an incremental parent rebuilt after this model's last build (both carry _built_at). -#}

@@ -5,7 +5,8 @@
     relation. So `dbt build` never fails because a raw table or column is missing, and the
     staging model is still the only caller of source().
 
-    `columns` is a list of {'name', 'datatype'} (see macros/staging/). With
+    `columns` is a list of {'name', 'datatype'} (see macros/staging/), plus 'quote': true for a
+    column named like a reserved word (`current`, `at` in BigQuery), which is then quoted. With
     `--vars '{assume_sources_exist: true}'` nothing is introspected, so the project compiles
     offline (the BigQuery validity test).
 -#}
@@ -22,11 +23,12 @@
     {%- endif %}
     select
         {%- for column in columns %}
+        {%- set ident = adapter.quote(column.name) if column.quote else column.name %}
         {% if column.name in present -%}
-        cast({{ column.name }} as {{ column.datatype }})
+        cast({{ ident }} as {{ column.datatype }})
         {%- else -%}
         cast(null as {{ column.datatype }})
-        {%- endif %} as {{ column.name }}{{ ',' if not loop.last }}
+        {%- endif %} as {{ ident }}{{ ',' if not loop.last }}
         {%- endfor %}
     {% if exists -%}
     from {{ relation }}

@@ -1,7 +1,8 @@
 """``adops run``: the whole closed loop on one machine, against the in-process TikTok emulator.
 
 emulator → credentials → the advertiser's sales (orders, for revenue and ROAS) → Airflow env +
-metadata DB → dag.test(): tiktok_ingest, build_marts, optimize → summary → stop. Airflow's own logging goes to a file so the progress lines stay readable.
+metadata DB → dag.test(): tiktok_ingest, build_marts, optimize (which loads its decision records) →
+fct_decisions rebuilt and published → summary → stop. Airflow's own logging goes to a file so the progress lines stay readable.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from adops.settings import Settings
 from adops.warehouse import read_table
 
 DAG_ORDER = ("tiktok_ingest", "build_marts", "optimize")
-STEPS = 5
+STEPS = 6
 
 
 @dataclass
@@ -34,6 +35,7 @@ class RunSummary:
     files: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     sales: dict[str, Any] | None = None
+    decisions: dict[str, int] = field(default_factory=dict)
 
 
 def emulator_session(url: str) -> dict[str, Any]:
@@ -158,7 +160,7 @@ def settings_target(settings: Settings) -> Target:
 
 def run_closed_loop(settings: Settings, scenario: str = "default", seed: int = 7, use_emulator: bool = True,
                     console: IO[str] | None = None) -> RunSummary:
-    """The five steps of ``make run``; returns what the summary prints."""
+    """The six steps of ``make run``; returns what the summary prints."""
     out = console or sys.stdout
     t0 = time.monotonic()
     step = f"starting the TikTok emulator (scenario {scenario}, seed {seed})" if use_emulator \
@@ -173,7 +175,8 @@ def run_closed_loop(settings: Settings, scenario: str = "default", seed: int = 7
             print(f"      sales: {sales['rows'].get('orders', 0):,} orders loaded, {sales['start'][:10]} … "
                   f"{sales['end'][:10]} ({elapsed(t0)})", file=out, flush=True)
         plans = run_dags(settings, target, t0, out)
-        return replace(summarise(settings, target, plans, t0), sales=sales)
+        decisions = refresh_decisions(settings, target, t0, out)
+        return replace(summarise(settings, target, plans, t0), sales=sales, decisions=decisions)
     finally:
         if target.stop:
             target.stop()
@@ -222,6 +225,24 @@ def run_dags(settings: Settings, target: Target, t0: float, out: IO[str]) -> lis
     return plans
 
 
+def refresh_decisions(settings: Settings, target: Target, t0: float, out: IO[str]) -> dict[str, int]:
+    """Step 6: the optimize DAG loaded the cycle's records; publish fct_decisions with them (outcome counts)."""
+    from adops.platform_load import publish_decisions
+
+    print(f"[{STEPS}/{STEPS}] publishing fct_decisions (the cycle's changes, verdicts and outcomes)…", file=out,
+          flush=True)
+    with quiet_output(settings.airflow_home / "adops-run.log"):
+        published = publish_decisions(settings, f"decisions:{target.interval_end.isoformat()}:{time.time():.0f}")
+    if "fct_decisions" not in published:
+        print(f"      fct_decisions not refreshed: no published marts build ({elapsed(t0)})", file=out, flush=True)
+        return {}
+    rows = read_table(settings, f"select outcome, count(*) as n from {settings.marts_schema}.fct_decisions "
+                                "group by 1 order by 1")
+    counts = {r["outcome"]: int(r["n"]) for r in rows}
+    print(f"      fct_decisions: {sum(counts.values())} changes ({elapsed(t0)})", file=out, flush=True)
+    return counts
+
+
 def summarise(settings: Settings, target: Target, plans: list[dict[str, Any]], t0: float) -> RunSummary:
     from tiktok.extract import report_window
 
@@ -251,6 +272,9 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"  sales: {summary.sales['rows'].get('orders', 0):,} orders merged from "
                      f"{summary.sales['start'][:10]} to {summary.sales['end'][:10]} (revenue counts orders "
                      "attributed to a click inside the attribution window)")
+    if summary.decisions:
+        lines.append(f"  decisions: {sum(summary.decisions.values())} changes in fct_decisions ("
+                     + ", ".join(f"{n} {outcome}" for outcome, n in summary.decisions.items()) + ")")
     for p in summary.plans:
         counts = (p["outcome"] or {}).get("counts", {})
         if p["already_applied"] and p["status"] not in (SKIPPED, PAUSED):

@@ -17,8 +17,9 @@ def test_optimize_dag_runs_every_two_hours_or_on_the_kpi_mart_and_maps_over_adve
     assert dagbag.import_errors == {}
     dag = dagbag.dags["optimize"]
     assert "0 */2 * * *" in repr(dag.timetable.summary) or "0 */2 * * *" in str(dag.timetable.description)
-    assert {t.task_id for t in dag.tasks} == {"marts_published", "advertisers", "propose_and_apply"}
+    assert {t.task_id for t in dag.tasks} == {"marts_published", "advertisers", "propose_and_apply", "load_decisions"}
     assert dag.get_task("propose_and_apply").pool == "tiktok_api"
+    assert dag.get_task("load_decisions").upstream_task_ids == {"propose_and_apply"}
 
 
 def test_the_per_advertiser_task_is_one_call_into_the_cycle():

@@ -27,30 +27,6 @@
     {{ return(adops._cols(dimensions) + adops.report_metric_columns()) }}
 {%- endmacro %}
 
-{% macro get_ad_report_daily_columns() -%}
-    {{ return(adops.report_columns([('ad_id', 'string'), ('adgroup_id', 'string'), ('campaign_id', 'string'),
-                                    ('stat_time_day', 'timestamp')])) }}
-{%- endmacro %}
-
-{% macro get_ad_report_hourly_columns() -%}
-    {{ return(adops.report_columns([('ad_id', 'string'), ('adgroup_id', 'string'), ('campaign_id', 'string'),
-                                    ('stat_time_hour', 'timestamp')])) }}
-{%- endmacro %}
-
-{% macro get_adgroup_report_hourly_columns() -%}
-    {{ return(adops.report_columns([('adgroup_id', 'string'), ('campaign_id', 'string'),
-                                    ('stat_time_hour', 'timestamp')])) }}
-{%- endmacro %}
-
-{% macro get_campaign_report_hourly_columns() -%}
-    {{ return(adops.report_columns([('campaign_id', 'string'), ('stat_time_hour', 'timestamp')])) }}
-{%- endmacro %}
-
-{% macro get_ad_report_daily_breakdown_columns(breakdown) -%}
-    {{ return(adops.report_columns([('ad_id', 'string'), ('adgroup_id', 'string'), ('campaign_id', 'string'),
-                                    ('stat_time_day', 'timestamp')] + breakdown)) }}
-{%- endmacro %}
-
 {% macro get_advertiser_columns() -%}
     {{ return(adops._cols([('id', 'string'), ('name', 'string'), ('currency', 'string'), ('timezone', 'string'),
                            ('company', 'string'), ('country', 'string'), ('status', 'string'),
@@ -92,33 +68,17 @@
                            ('currency', 'string')])) }}
 {%- endmacro %}
 
-{% macro get_plans_columns() -%}
-    {{ return(adops._cols([('plan_id', 'string'), ('channel', 'string'), ('account_id', 'string'),
-                           ('action', 'string'), ('status', 'string'), ('payload', 'string'),
-                           ('outcome', 'string'), ('created_at', 'timestamp'), ('updated_at', 'timestamp')])) }}
-{%- endmacro %}
-
 {#- The renamed metric columns every staged report shares (ids → dimensions → measures). -#}
 {% macro staged_report_metrics() -%}
+    {%- set raw_names = {'conversions': 'conversion'} -%}
         advertiser_id,
         currency,
         timezone as advertiser_timezone,
 
         -- measures ("-" was loaded as null: no data, not zero)
-        impressions,
-        clicks,
-        spend,
-        conversion as conversions,
-        reach,
-        frequency,
-        total_purchase_value,
-        video_play_actions,
-        video_watched_2s,
-        video_watched_6s,
-        video_views_p25,
-        video_views_p50,
-        video_views_p75,
-        video_views_p100,
+        {%- for measure in adops.report_measures() %}
+        {{ raw_names[measure] ~ ' as ' if measure in raw_names }}{{ measure }},
+        {%- endfor %}
 
         -- the dlt load that last wrote the row (incremental marts rebuild the days it touched)
         _dlt_load_id

@@ -4,8 +4,7 @@
     Incremental by whole days (macros/incremental.sql): the days with rows from loads it has not
     seen, with a different row count than the raw table, or after a new dimension version.
 -#}
-{{ config(materialized='incremental', unique_key='date_day', incremental_strategy=day_incremental_strategy(),
-          partition_by=day_partition(), on_schema_change='fail') }}
+{{ config(day_incremental_config()) }}
 
 with ad_report as (
 
@@ -66,16 +65,13 @@ joined as (
     from report_days
     left join ad_history
         on report_days.ad_id = ad_history.ad_id
-        and ad_history.valid_from < report_days.day_ends_at
-        and (ad_history.valid_to is null or ad_history.valid_to >= report_days.day_ends_at)
+        and {{ in_force_at('ad_history', 'report_days.day_ends_at') }}
     left join adgroup_history
         on report_days.adgroup_id = adgroup_history.adgroup_id
-        and adgroup_history.valid_from < report_days.day_ends_at
-        and (adgroup_history.valid_to is null or adgroup_history.valid_to >= report_days.day_ends_at)
+        and {{ in_force_at('adgroup_history', 'report_days.day_ends_at') }}
     left join campaign_history
         on report_days.campaign_id = campaign_history.campaign_id
-        and campaign_history.valid_from < report_days.day_ends_at
-        and (campaign_history.valid_to is null or campaign_history.valid_to >= report_days.day_ends_at)
+        and {{ in_force_at('campaign_history', 'report_days.day_ends_at') }}
 
 ),
 
@@ -97,20 +93,7 @@ final as (
         daily_budget,
         campaign_name,
         objective_type,
-        impressions,
-        clicks,
-        spend,
-        conversions,
-        reach,
-        frequency,
-        total_purchase_value,
-        video_play_actions,
-        video_watched_2s,
-        video_watched_6s,
-        video_views_p25,
-        video_views_p50,
-        video_views_p75,
-        video_views_p100,
+        {{ report_measures() | join(', ') }},
         _dlt_load_id,
         _dims_valid_from,
         {{ built_at() }} as _built_at

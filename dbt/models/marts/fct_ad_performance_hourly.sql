@@ -3,8 +3,7 @@
     hours, so reach lives only in the daily marts. Incremental by whole days: the days with rows from
     new loads (the real-time pull restates today and yesterday every hour), or after a new ad version.
 -#}
-{{ config(materialized='incremental', unique_key='date_day', incremental_strategy=day_incremental_strategy(),
-          partition_by=day_partition(), on_schema_change='fail') }}
+{{ config(day_incremental_config()) }}
 
 with ad_hours as (
 
@@ -37,9 +36,7 @@ joined as (
     from ad_hours
     left join ad_history
         on ad_hours.ad_id = ad_history.ad_id
-        and ad_history.valid_from < {{ dbt.dateadd('hour', 1, 'ad_hours.stat_hour') }}
-        and (ad_history.valid_to is null
-             or ad_history.valid_to >= {{ dbt.dateadd('hour', 1, 'ad_hours.stat_hour') }})
+        and {{ in_force_at('ad_history', dbt.dateadd('hour', 1, 'ad_hours.stat_hour')) }}
 
 ),
 
@@ -55,18 +52,8 @@ final as (
         date_day,
         currency,
         ad_name,
-        impressions,
-        clicks,
-        spend,
-        conversions,
-        video_play_actions,
-        video_watched_2s,
-        video_views_p100,
-        {{ safe_divide('clicks', 'impressions') }} as ctr,
-        {{ safe_divide('spend', 'clicks') }} as cpc,
-        {{ safe_divide('spend * 1000', 'impressions') }} as cpm,
-        {{ safe_divide('conversions', 'clicks') }} as cvr,
-        {{ safe_divide('spend', 'conversions') }} as cpa,
+        {{ (delivery_measures() + video_measures()) | join(', ') }},
+        {{ kpis(delivery_kpis()) }},
         _dlt_load_id,
         _dims_valid_from,
         {{ built_at() }} as _built_at

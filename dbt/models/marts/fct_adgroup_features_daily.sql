@@ -52,7 +52,7 @@ rolling as (
     select
         *,
         {% for days in [7, 14] -%}
-        {%- for measure in ['impressions', 'clicks', 'spend', 'conversions'] -%}
+        {%- for measure in delivery_measures() -%}
         sum({{ measure }}) over (partition by adgroup_id, currency order by date_day
                                  rows between {{ days - 1 }} preceding and current row) as {{ measure }}_{{ days }}d,
         {% endfor -%}
@@ -78,8 +78,7 @@ final as (
         {% for days in [7, 14] -%}
         spend_{{ days }}d,
         conversions_{{ days }}d,
-        {{ safe_divide('spend_' ~ days ~ 'd', 'conversions_' ~ days ~ 'd') }} as cpa_{{ days }}d,
-        {{ safe_divide('clicks_' ~ days ~ 'd', 'impressions_' ~ days ~ 'd') }} as ctr_{{ days }}d,
+        {{ kpis(['cpa', 'ctr'], suffix='_' ~ days ~ 'd') }},
         {% endfor -%}
         days_of_history
 

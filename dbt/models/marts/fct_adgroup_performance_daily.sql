@@ -3,36 +3,26 @@
     Built on int_ad_days_joined_to_dims, whose rows already carry the ad group version in force at
     the end of the day (point in time), so the range join runs once. Incremental by whole days.
 -#}
-{{ config(materialized='incremental', unique_key='date_day', incremental_strategy=day_incremental_strategy(),
-          partition_by=day_partition(), on_schema_change='fail') }}
+{{ config(day_incremental_config()) }}
+{%- set grain = ['adgroup_id', 'campaign_id', 'advertiser_id', 'date_day', 'currency'] %}
 
 with ad_days as (
 
-    select * from {{ ref('int_ad_days_joined_to_dims') }}
-    {% if is_incremental_build() -%}
-    where date_day >= {{ rebuild_from([days_rebuilt_upstream(ref('int_ad_days_joined_to_dims'))]) }}
-    {%- endif %}
+    {{ rows_to_rebuild(ref('int_ad_days_joined_to_dims')) }}
 
 ),
 
 daily as (
 
     select
-        adgroup_id,
-        campaign_id,
-        advertiser_id,
-        date_day,
-        currency,
+        {{ grain | join(', ') }},
         -- one ad group version per ad group and day: every ad row carries the same
         max(adgroup_name) as adgroup_name,
         max(daily_budget) as daily_budget,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(spend) as spend,
-        sum(conversions) as conversions
+        {{ sum_measures(delivery_measures(), grain) }}
 
     from ad_days
-    group by 1, 2, 3, 4, 5
+    group by {{ grain | join(', ') }}
 
 ),
 
@@ -47,15 +37,8 @@ final as (
         date_day,
         currency,
         daily_budget,
-        impressions,
-        clicks,
-        spend,
-        conversions,
-        {{ safe_divide('clicks', 'impressions') }} as ctr,
-        {{ safe_divide('spend', 'clicks') }} as cpc,
-        {{ safe_divide('spend * 1000', 'impressions') }} as cpm,
-        {{ safe_divide('conversions', 'clicks') }} as cvr,
-        {{ safe_divide('spend', 'conversions') }} as cpa,
+        {{ delivery_measures() | join(', ') }},
+        {{ kpis(delivery_kpis()) }},
         {{ built_at() }} as _built_at
 
     from daily

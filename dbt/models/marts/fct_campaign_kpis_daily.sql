@@ -5,6 +5,7 @@
     so revenue and spend are both converted to var('reporting_currency') through the fx_rates
     seed before ROAS is taken. Reach is not carried: it does not add across ads.
 -#}
+{%- set grain = ['campaign_id', 'advertiser_id', 'date_day', 'currency'] %}
 with ad_days as (
 
     select * from {{ ref('int_ad_days_joined_to_dims') }}
@@ -34,18 +35,12 @@ reporting_rate as (
 delivery as (
 
     select
-        campaign_id,
-        advertiser_id,
-        date_day,
-        currency,
+        {{ grain | join(', ') }},
         max(campaign_name) as campaign_name,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(spend) as spend,
-        sum(conversions) as conversions
+        {{ sum_measures(delivery_measures(), grain) }}
 
     from ad_days
-    group by 1, 2, 3, 4
+    group by {{ grain | join(', ') }}
 
 ),
 
@@ -97,19 +92,11 @@ final as (
         date_day,
         currency,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        impressions,
-        clicks,
-        spend,
-        conversions,
+        {{ delivery_measures() | join(', ') }},
         attributed_orders,
         spend_reporting,
         revenue_reporting,
-        {{ safe_divide('clicks', 'impressions') }} as ctr,
-        {{ safe_divide('spend', 'clicks') }} as cpc,
-        {{ safe_divide('spend * 1000', 'impressions') }} as cpm,
-        {{ safe_divide('conversions', 'clicks') }} as cvr,
-        {{ safe_divide('spend', 'conversions') }} as cpa,
-        {{ safe_divide('revenue_reporting', 'spend_reporting') }} as roas
+        {{ kpis(delivery_kpis() + ['roas']) }}
 
     from joined
 

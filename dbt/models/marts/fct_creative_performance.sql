@@ -5,6 +5,7 @@
     (var creative_min_impressions). Top: most conversions, then highest CTR. Flop: fewest
     conversions, then most spend (money spent without result).
 -#}
+{%- set grain = ['ad_id', 'advertiser_id', 'currency'] %}
 with ad_days as (
 
     select * from {{ ref('int_ad_days_joined_to_dims') }}
@@ -20,21 +21,13 @@ ads as (
 totals as (
 
     select
-        ad_id,
-        advertiser_id,
-        currency,
+        {{ grain | join(', ') }},
         min(date_day) as first_day,
         max(date_day) as last_day,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(spend) as spend,
-        sum(conversions) as conversions,
-        sum(video_play_actions) as video_play_actions,
-        sum(video_watched_2s) as video_watched_2s,
-        sum(video_views_p100) as video_views_p100
+        {{ sum_measures(delivery_measures() + video_measures(), grain) }}
 
     from ad_days
-    group by 1, 2, 3
+    group by {{ grain | join(', ') }}
 
 ),
 
@@ -44,10 +37,7 @@ rates as (
         totals.*,
         ads.ad_name,
         ads.video_id,
-        {{ safe_divide('video_watched_2s', 'impressions') }} as hook_rate,
-        {{ safe_divide('video_views_p100', 'video_play_actions') }} as completion_rate,
-        {{ safe_divide('clicks', 'impressions') }} as ctr,
-        {{ safe_divide('conversions', 'clicks') }} as cvr,
+        {{ kpis(['hook_rate', 'completion_rate', 'ctr', 'cvr']) }},
         {{ safe_divide('conversions', 'sum(conversions) over (partition by totals.advertiser_id, totals.currency)') }}
             as conversion_share,
         impressions >= {{ var('creative_min_impressions') }} as is_rankable
@@ -85,13 +75,7 @@ final as (
         video_id,
         first_day,
         last_day,
-        impressions,
-        clicks,
-        spend,
-        conversions,
-        video_play_actions,
-        video_watched_2s,
-        video_views_p100,
+        {{ (delivery_measures() + video_measures()) | join(', ') }},
         hook_rate,
         completion_rate,
         ctr,

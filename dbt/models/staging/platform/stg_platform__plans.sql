@@ -15,10 +15,12 @@ renamed as (
         channel,
         action,
         status as plan_status,
-        payload,
-        outcome,
 
-        -- timestamps
+        -- JSON text: the plan and its verdicts; the outcome counts (JSON null is null)
+        payload,
+        nullif(outcome, 'null') as outcome,
+
+        -- timestamps (UTC)
         created_at,
         updated_at
 

@@ -29,25 +29,10 @@ renamed as (
 
 ),
 
-versioned as (
-
-    -- a version is in force from its modify_time until the next version's
-    select
-        *,
-        modified_at as valid_from,
-        lead(modified_at) over (partition by campaign_id order by modified_at) as valid_to
-
-    from renamed
-
-),
-
 final as (
 
-    select
-        *,
-        valid_to is null as is_most_recent_record
-
-    from versioned
+    -- a version is in force from its modify_time until the next version's
+    {{ history_versions('renamed', 'campaign_id') }}
 
 )
 
