@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ROOT = Path(__file__).resolve().parents[1]
 MARTS = ("fct_adgroup_performance_daily", "fct_ad_performance_hourly", "dim_adgroups")
@@ -65,8 +66,12 @@ def _ordered(manifest: dict, target: Path) -> dict[str, Any]:
 
 
 def open_warehouse(compiled: dict[str, Any]) -> duckdb.DuckDBPyConnection:
-    """An in-memory ``warehouse`` database with empty raw tables and the marts as views."""
-    con = duckdb.connect()
+    """An in-memory ``warehouse`` database with empty raw tables and the marts as views.
+
+    One DuckDB thread: each cycle's queries touch a few thousand rows, where a second thread only
+    adds hand-offs, and the backtest already runs one job per core.
+    """
+    con = duckdb.connect(config={"threads": 1})
     con.execute("attach ':memory:' as warehouse; use warehouse; create schema tiktok_ads; create schema analytics")
     for table, cols in compiled["sources"].items():
         body = ", ".join(f"{c} {t}" for c, t in cols)
@@ -78,24 +83,39 @@ def open_warehouse(compiled: dict[str, Any]) -> duckdb.DuckDBPyConnection:
 
 def merge(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], key: list[str],
           replace_where: str | None = None, params: list[Any] | None = None) -> int:
-    """Load rows like the platform's loads do: replace the pulled window, or insert keys not yet present."""
+    """Load rows like the platform's loads do: replace the pulled window, or insert keys not yet present.
+
+    The columns the rows have become one Arrow table of text (``"-"``, TikTok's "no data", as null)
+    that DuckDB casts in one statement; the table's other columns stay NULL.
+    """
     types = _types(con, table)
-    cols = list(types)
     if replace_where:
         con.execute(f"delete from tiktok_ads.{table} where {replace_where}", params or [])
     if not rows:
         return 0
-    frame = pa.table({c: pa.array([_text(r.get(c), types[c]) for r in rows], type=pa.string()) for c in cols})
-    con.register("incoming", frame)
+    present = set().union(*rows)
+    cols = [c for c in types if c in present]
+    incoming = pa.table({c: _column(rows, c, types[c]) for c in cols})  # noqa: F841  (DuckDB scans it by name)
     casts = ", ".join(f"cast(i.{c} as {types[c]})" for c in cols)
+    into = f"tiktok_ads.{table} ({', '.join(cols)})"
     if replace_where:  # the window was just emptied: a plain insert
-        con.execute(f"insert into tiktok_ads.{table} select {casts} from incoming i")
+        con.execute(f"insert into {into} select {casts} from incoming i")
     else:
         on = " and ".join(f"t.{k} = cast(i.{k} as {types[k]})" for k in key)
-        con.execute(f"insert into tiktok_ads.{table} select {casts} from incoming i where not exists "
+        con.execute(f"insert into {into} select {casts} from incoming i where not exists "
                     f"(select 1 from tiktok_ads.{table} t where {on})")
-    con.unregister("incoming")
     return len(rows)
+
+
+def _column(rows: list[dict[str, Any]], name: str, sql_type: str) -> pa.Array:
+    """One column as text: strings as they are (the common case, no per-value Python), else ``_text``."""
+    values = [r.get(name) for r in rows]
+    try:
+        array = pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([_text(v, sql_type) for v in values], type=pa.string())
+    dash = pc.equal(array, "-")
+    return pc.if_else(dash, None, array) if pc.any(dash).as_py() else array
 
 
 def _text(value: Any, sql_type: str) -> str | None:

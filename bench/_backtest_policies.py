@@ -3,9 +3,13 @@
 All of them spend the same advertiser daily budget and are projected into the same box (ad group
 minimum, 20 % per step, 50 % per day: the default guardrail policy), so they differ only in where
 they want the money. ``ours`` is the platform's own decision function.
+
+``marts`` names the report marts a policy ever reads (``days``: ad group days, ``hours``: today's hours)
+and ``reads(now, tz)`` whether its decision at ``now`` reads them; the harness pulls only those reports.
 """
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -39,8 +43,19 @@ def to_changes(state: AccountState, target: np.ndarray, why: str) -> list[Change
             for g, n in zip(groups, new, strict=True) if abs(n - g.budget) >= 0.005]
 
 
-class Equal:
+class Policy:
+    """What the harness asks of every policy besides ``decide``."""
+
+    marts: tuple[str, ...] = ("days", "hours")
+
+    def reads(self, now: datetime, tz: tzinfo) -> bool:
+        """Whether ``decide`` at ``now`` reads ``marts`` (else the state carries only the ad groups)."""
+        return bool(self.marts)
+
+
+class Equal(Policy):
     label = "equal split"
+    marts = ()  # budgets only
 
     def __init__(self, **_: Any) -> None:
         pass
@@ -50,19 +65,24 @@ class Equal:
         return to_changes(state, np.ones(n), "equal split")
 
 
-class Rules:
+class Rules(Policy):
     """Today's practitioners, once a day at 08:00 local: x1.3 below target CPA, x0.8 when 20 % worse,
     the floor after 3 days of spend (>= 3 x target) without a conversion; trailing 3 complete days."""
 
     label = "rules (x1.3 / x0.8 / floor)"
+    marts = ("days",)
 
     def __init__(self, **_: Any) -> None:
         self.last_day = None
 
+    def reads(self, now: datetime, tz: tzinfo) -> bool:
+        local = now.astimezone(tz)
+        return local.hour >= 8 and local.date() != self.last_day
+
     def decide(self, state: AccountState) -> list[Change]:
-        local = state.now.astimezone(_tz(state))
-        if local.hour < 8 or local.date() == self.last_day:
+        if not self.reads(state.now, _tz(state)):
             return []
+        local = state.now.astimezone(_tz(state))
         self.last_day = local.date()
         target = []
         for g in (g for g in state.adgroups if g.status == ENABLED):
@@ -77,11 +97,12 @@ class Rules:
         return to_changes(state, np.array(target), "rule")
 
 
-class MabWiser:
+class MabWiser(Policy):
     """MABWiser's Thompson sampling fed each ad group-day's conversions per dollar (binarised at the
     target CPA), budget proportional to each arm's sampled expectation: how a practitioner uses it."""
 
     label = "mabwiser 2.7 TS"
+    marts = ("days",)  # complete days only
 
     def __init__(self, seed: int = 0, **_: Any) -> None:
         self.seed, self.cycle = seed, 0
@@ -109,10 +130,11 @@ class MabWiser:
         return to_changes(state, np.array([exp[g.adgroup_id] for g in groups]), "mabwiser TS")
 
 
-class Oracle:
+class Oracle(Policy):
     """Knows the market: the truth's equal-marginal-CPA allocation at the current multipliers."""
 
     label = "oracle (truth)"
+    marts = ()  # the truth and the ad groups' budgets
 
     def __init__(self, feed: Any = None, **_: Any) -> None:
         self.feed = feed
@@ -123,7 +145,7 @@ class Oracle:
         return to_changes(state, np.array([best.get(g.adgroup_id, g.budget) for g in groups]), "oracle")
 
 
-class Ours:
+class Ours(Policy):
     """``ml.decide.decide`` when helper F's module imports and plans; else ``ml.allocation.allocate``."""
 
     def __init__(self, seed: int = 0, **_: Any) -> None:

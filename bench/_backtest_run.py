@@ -1,11 +1,17 @@
 """One backtest job: one (scenario, seed, policy) on its own in-process emulator, 14 simulated days.
 
-Every cycle (2 simulated hours): load the new report rows through the platform's report code
-(``tiktok.report_fetch.iter_report``: real-time hourly rows for today and yesterday, daily rows for
-the last 3 days, which restates late conversions), refresh ad group versions from ``adgroup/get``,
-read the marts into an ``AccountState``, ask the policy for changes, pass them through the
-guardrails and write the allowed budgets with one ``adgroup/budget/update/`` call. Scoring uses the
-emulator's truth totals (expected conversions) between the first and last cycle.
+Every cycle (2 simulated hours): load the new report rows with the platform's report parameters
+(``tiktok.report_fetch``: real-time hourly rows for today, daily rows for the last 3 days, which
+restates late conversions), refresh ad group versions from ``adgroup/get``, read the marts into an
+``AccountState``, ask the policy for changes, pass them through the guardrails and write the allowed
+budgets with one ``adgroup/budget/update/`` call. Scoring uses the emulator's truth totals (expected
+conversions) between the first and last cycle.
+
+Only the reports a decision reads are pulled (``Policy.marts`` / ``Policy.reads``): none for equal
+and oracle, daily rows for rules and MABWiser, both for ours. Report serving is a pure read of the
+emulator, and a daily row keeps the value of the last pull whose window held it, so pulling the daily
+report at each day's last cycle besides the cycles that read it gives every decision the same rows
+as pulling everything every cycle (``Job(pull="every")``, checked by the smoke test).
 """
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ class Job:
     days: int
     step_hours: int
     compiled: dict
+    pull: str = "needed"  # "needed": only the reports the policy reads; "every": both, every cycle (same results)
 
 
 class Feed:
@@ -48,6 +55,7 @@ class Feed:
     def __init__(self, server: Any) -> None:
         self.url = server.url
         self.session = requests.Session()
+        self.session.trust_env = False  # 127.0.0.1: no proxy or netrc look-ups on every request
         creds = self.session.get(f"{self.url}/__emulator/credentials", timeout=30).json()["data"]
         self.client = TikTokClient(server.base_url, session=self.session, token_provider=static_token(creds["access_token"]))
         self.advertiser_id = str(creds["advertiser_ids"][0])
@@ -70,15 +78,19 @@ class Feed:
             self.client.call("adgroup.budget.update", {"advertiser_id": self.advertiser_id, "budget": [
                 {"adgroup_id": gid, "budget": round(b, 2)} for gid, b in budgets.items()]})
 
-    def load(self, con: Any, now: datetime, daily_days: int, hourly_days: int = 1) -> None:
+    def load(self, con: Any, now: datetime, daily_days: int, hourly_days: int = 1, *, hourly: bool = True,
+             daily: bool = True) -> None:
         """Merge the pulled windows into the raw tables (replace the window: restated rows win).
 
         Real-time hourly rows for today (the optimiser reads today's hours), daily rows for the last
-        ``daily_days`` days (yesterday's and older late conversions), ad group versions.
+        ``daily_days`` days (yesterday's and older late conversions), ad group versions (always: every
+        version of a budget is kept). ``hourly`` / ``daily`` False skip that report's pull.
         """
         today = now.astimezone(self.tz).date()
-        for table, first in (("ad_report_hourly", today - timedelta(days=hourly_days - 1)),
-                             ("ad_report_daily", today - timedelta(days=daily_days - 1))):
+        for table, first, wanted in (("ad_report_hourly", today - timedelta(days=hourly_days - 1), hourly),
+                                     ("ad_report_daily", today - timedelta(days=daily_days - 1), daily)):
+            if not wanted:
+                continue
             spec = SPECS[table]
             rows = list(iter_report(self.client, spec, self.advertiser, first, today))
             merge(con, table, rows, spec.primary_key, f"cast({spec.time_dim} as date) >= ?", [first])
@@ -90,59 +102,78 @@ def iter_report(client: TikTokClient, spec: Any, advertiser: dict[str, Any], sta
     """Sync report pages with the platform's request parameters; rows flattened cheaply.
 
     ``tiktok.report_fetch.flatten`` validates every field in Python (~0.2 ms a row), which would
-    dominate 84 cycles x 100 jobs; here "-" becomes NULL and DuckDB casts the text in one statement.
+    dominate 84 cycles x 100 jobs; here ``merge`` turns "-" into NULL and DuckDB casts the text.
     """
     adv = str(advertiser["advertiser_id"])
     extra = {"advertiser_id": adv, "currency": advertiser.get("currency"), "timezone": advertiser.get("timezone")}
     for first, last in chunks(spec, start, end):
         params = {**request_params(spec, adv, first, last), "metrics": METRICS}
         for row in client.paginate("report.integrated.get", params):
-            flat = {**row.get("dimensions", {}), **row.get("metrics", {}), **extra}
-            yield {k: (None if v == "-" else v) for k, v in flat.items()}
+            yield {**row.get("dimensions", {}), **row.get("metrics", {}), **extra}
 
 
 def run_job(job: Job) -> dict[str, Any]:
     """Returns spend, expected conversions, guardrail counts and timings for one job."""
-    t0 = _time.perf_counter()
+    if job.pull not in ("needed", "every"):
+        raise ValueError(f"Job.pull: {job.pull!r} is not one of 'needed', 'every'")
+    t0, cpu0 = _time.perf_counter(), _time.process_time()
     cfg = scenarios.load(job.scenario, overrides={"rate_limits": {"enabled": False}})
     server = start_in_process(cfg, seed=job.seed)
     try:
-        return _run(job, server, t0)
+        result = _run(job, server, t0)
     finally:
         server.stop()
+    result["cpu_s"] = round(_time.process_time() - cpu0, 2)  # the job's process (one job at a time): client and emulator
+    return result
 
 
 def _run(job: Job, server: Any, t0: float) -> dict[str, Any]:
     feed = Feed(server)
     con = open_warehouse(job.compiled)
     merge(con, "advertiser", [feed.advertiser], ["id"])
+    every = job.pull == "every"
+    policy = POLICIES[job.policy](seed=job.seed, feed=feed)
+    wanted = ("days", "hours") if every else policy.marts
     now = feed.now()
-    feed.load(con, now, daily_days=15, hourly_days=1)
+    feed.load(con, now, daily_days=15, hourly_days=1, hourly="hours" in wanted)
     first = feed.truth()
     live = [g for g in first["adgroups"] if g["delivering"]]
     daily_budget = round(sum(g["budget"] for g in live), 2)
-    history = read_state(con, feed.advertiser_id, now, daily_budget=daily_budget, target_cpa=1.0)
+    history = read_state(con, feed.advertiser_id, now, daily_budget=daily_budget, target_cpa=1.0, marts=("days",))
     spend = sum(d.spend for g in history.adgroups for d in g.days[:-1])
     conv = sum(d.conversions for g in history.adgroups for d in g.days[:-1])
     target = spend / conv if conv > 0 else 1.0  # the advertiser's trailing CPA: the practitioners' target
-    policy = POLICIES[job.policy](seed=job.seed, feed=feed)
     guard = Guard(feed.tz)
     timing = {"load_s": 0.0, "decide_s": 0.0, "sim_s": 0.0}
+    step = timedelta(hours=job.step_hours)
     for _cycle in range(job.days * 24 // job.step_hours):
         t = _time.perf_counter()
-        state = read_state(con, feed.advertiser_id, now, daily_budget=daily_budget, target_cpa=target)
+        marts = wanted if every or policy.reads(now, feed.tz) else ()
+        state = read_state(con, feed.advertiser_id, now, daily_budget=daily_budget, target_cpa=target, marts=marts)
         changes = policy.decide(state)
         timing["decide_s"] += _time.perf_counter() - t
         feed.set_budgets(guard.apply(state, changes))
         t = _time.perf_counter()
         feed.advance(job.step_hours)
-        now = now + timedelta(hours=job.step_hours)
+        now = now + step
         timing["sim_s"] += _time.perf_counter() - t
         t = _time.perf_counter()
-        feed.load(con, now, daily_days=3)
+        reads = every or policy.reads(now, feed.tz)  # the next decision's: pull only what it reads
+        feed.load(con, now, daily_days=3, hourly=reads and "hours" in wanted,
+                  daily="days" in wanted and (reads or _last_of_day(now, step, feed.tz)))
         timing["load_s"] += _time.perf_counter() - t
     last = feed.truth()
     return _score(job, first, last, daily_budget, guard, policy, timing, _time.perf_counter() - t0)
+
+
+def _last_of_day(now: datetime, step: timedelta, tz: Any) -> bool:
+    """The day's last cycle: its daily pull is the last one of the window's oldest day.
+
+    A day's daily row stays as the last pull whose window held it, so a policy that reads the marts
+    only at some cycles sees exactly the rows it would see pulling every cycle when the daily report is
+    pulled at each day's last cycle as well as at the cycles that read (hourly rows: only today's are read).
+    """
+    return (now + step).astimezone(tz).date() != now.astimezone(tz).date()
 
 
 def _score(job: Job, first: dict, last: dict, daily_budget: float, guard: Guard, policy: Any,
