@@ -2,18 +2,20 @@
 
 Minimum calls (TikTok's batching rules, spec §2 and ``tiktok.api.batching``):
 * report pulls: one call per 1,000-row page of each table pulled (page_size max 1000);
-* reading the levers before writing them (the outbox's look-up-before-send): 100 ids per ``*/get/``;
+* reading the levers before writing them (the outbox's look-up-before-send): 100 ids per ``*/get/``,
+  per level, for every change the channel handled (a change found already in place is read, not sent);
 * budgets: every ad group in ONE ``adgroup/budget/update/`` call;
-* bids / bid modes: ``adgroup/update/`` takes one ad group, so one call per ad group (a switch to Cost Cap
-  carries its cap in the same call);
-* statuses: 20 ids per ``*/status/update/`` call, per level and target status;
+* bids / bid modes: ``adgroup/update/`` takes one ad group (TikTok has no batch bid endpoint), so one
+  call per ad group whose bid or bid mode changes (a switch to Cost Cap carries its cap in the same call);
+* statuses (creative pauses): 20 ids per ``*/status/update/`` call, per level and target status;
 * the advertiser's info (time zone, currency): one call.
 
 Rate-limit floor: TikTok limits each (app, path) per second (QPS) and per sliding minute (QPM), so
 ``n`` calls on one path take at least ``max(n / qps, 60 * floor((n - 1) / qpm))`` seconds at the
 sustained rate (a burst inside one fixed second could squeeze a little under ``n / qps``; a client
-must not count on it). Paths run concurrently within a phase; the phases (pull → read → write)
-depend on each other, so the floor is the sum over phases of the slowest path.
+must not count on it). A path with its own QPS limit (``per_endpoint``) is limited per second only
+(its per-minute limit is 60x that). Paths run concurrently within a phase; the phases (pull → read →
+write) depend on each other, so the floor is the sum over phases of the slowest path.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from ml.plan import AD, ADGROUP, BID, BID_MODE, BUDGET, COST_CAP, STATUS, Change
+from ml.plan import AD, ADGROUP, BID, BID_MODE, BUDGET, CAMPAIGN, COST_CAP, PAUSED, STATUS, Change
 
 TIERS = {"basic": (10, 600), "advanced": (20, 1200), "premium": (30, 1800), "ultimate": (50, 3000)}
 PAGE_ROWS, IDS_PER_GET, IDS_PER_STATUS = 1000, 100, 20
@@ -30,16 +32,25 @@ PULL_PATHS = ("report/integrated/get/", "report/task/create/", "report/task/chec
 READ_PATHS = ("adgroup/get/", "ad/get/", "campaign/get/")
 
 
-def minimum_calls(report_rows: Mapping[str, int], applied: Iterable[Change]) -> dict[str, int]:
-    """Least calls per path for pulling ``report_rows`` (table -> rows) and writing ``applied`` changes."""
+def kind_label(level: str, kind: str, proposed: object) -> str:
+    """A change's lever as the report names it: budget, bid, bid_mode, pause (ads), adgroup_pause, ..."""
+    if kind != STATUS:
+        return kind if level == ADGROUP else f"{level}_{kind}"
+    action = "pause" if proposed == PAUSED else "enable"
+    return action if level == AD else f"{level}_{action}"
+
+
+def minimum_calls(report_rows: Mapping[str, int], applied: Iterable[Change],
+                  looked_up: Iterable[Change] | None = None) -> dict[str, int]:
+    """Least calls per path for pulling ``report_rows`` (table -> rows), looking up ``looked_up`` (default:
+    ``applied``) before sending, and writing the ``applied`` changes."""
     changes = list(applied)
+    read = changes if looked_up is None else list(looked_up)
     need: Counter[str] = Counter()
     need["advertiser/info/"] = 1
     need["report/integrated/get/"] = sum(math.ceil(rows / PAGE_ROWS) for rows in report_rows.values())
-    groups = {c.entity_id for c in changes if c.level == ADGROUP}
-    ads = {c.entity_id for c in changes if c.level == AD}
-    need["adgroup/get/"] = math.ceil(len(groups) / IDS_PER_GET)
-    need["ad/get/"] = math.ceil(len(ads) / IDS_PER_GET)
+    for level, path in ((ADGROUP, "adgroup/get/"), (AD, "ad/get/"), (CAMPAIGN, "campaign/get/")):
+        need[path] = math.ceil(len({c.entity_id for c in read if c.level == level}) / IDS_PER_GET)
     need["adgroup/budget/update/"] = int(any(c.kind == BUDGET and c.level == ADGROUP for c in changes))
     need["adgroup/update/"] = len({c.entity_id for c in changes if c.level == ADGROUP and c.kind in (BID, BID_MODE)})
     statuses = Counter((c.level, c.proposed) for c in changes if c.kind == STATUS)
@@ -68,7 +79,8 @@ def rate_limit_floor_s(calls: Mapping[str, int], tier: str, endpoint_qps: Mappin
     phases: dict[str, float] = {"pull": 0.0, "read": 0.0, "write": 0.0}
     for path, n in calls.items():
         phase = "pull" if path in PULL_PATHS else "read" if path in READ_PATHS else "write"
-        floor = path_floor_s(n, float(endpoint_qps.get(path, qps)), qpm)
+        own = endpoint_qps.get(path)
+        floor = path_floor_s(n, float(own), 60 * float(own)) if own else path_floor_s(n, qps, qpm)
         phases[phase] = max(phases[phase], floor)
     return sum(phases.values())
 

@@ -5,6 +5,16 @@ hours) is loaded through the platform's own path — ``tiktok.ingest.ingest_wind
 ``tiktok.sources.tiktok_reports`` + ``adops.warehouse.run_load`` — then ``dbt build`` makes the marts.
 The emulator's rate limiter is switched off for this part only (it is the earlier hourly/daily DAG
 runs' work, not the cycle's) and switched back on, reset, before the cycle is timed.
+
+The account a real cycle meets (``scenario_for``; ``--as-is`` runs the scenario file unchanged): the
+``large`` file's $50 ad groups (≈ 3 conversions a day at the $17 target) never reach the 50 conversions
+a week that end TikTok's learning phase, so ``ml.bidding`` rightly leaves every bid alone, and its two
+ads per ad group can never lose one (``ml.creatives`` keeps ``min_active`` = 2 enabled). So the bench
+account has the ``default`` scenario's $200 ad groups (≈ 60 % past learning), three ads per ad group
+(15,000 ads), a month of delivery (creatives wear out), and every ``COST_CAP_EVERY``-th ad group put
+on Cost Cap by its marketer ``COST_CAP_DAYS`` before the cycle (caps around the target, some outside
+the ±30 % band) — through the API, so the market re-learns them as TikTok would. The product's rules
+(learning threshold, bid band, evidence for pauses) are untouched.
 """
 from __future__ import annotations
 
@@ -33,9 +43,16 @@ from tiktok_emulator import scenario as scenarios
 from tiktok_emulator.server import EmulatorServer, start_in_process
 
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
-HISTORY_DAYS = 14
+HISTORY_DAYS = 14          # days of reports the platform keeps re-reading (ADOPS_LOOKBACK_DAYS)
+ACCOUNT_DAYS = 30          # how long the bench account has been delivering when the cycle runs
+ACCOUNT = {"adgroup_daily_budget": 200.0, "ads_per_adgroup": 3}   # over the large file's advertiser
+COST_CAP_EVERY, COST_CAP_DAYS = 4, 8
+CAP_MULTIPLES = (0.8, 0.95, 1.1, 1.25, 1.45)   # the marketer's caps, x the market's target CPA
 MARTS = ("+dim_adgroups +dim_ads +fct_adgroup_performance_daily +fct_ad_performance_hourly "
          "+fct_ad_performance_daily +fct_creative_performance")  # what adops.marts reads, and their parents
+# set-up: every model over TikTok's data (the marts' tests read ones the cycle does not); not the
+# platform's own records (fct_decisions), which exist only once cycles have run and been loaded
+SETUP_MARTS = "source:tiktok_ads+ fx_rates"
 
 
 def say(message: str) -> None:
@@ -67,14 +84,22 @@ class Rig:
         return requests.get(f"{self.server.url}/__emulator/requests", timeout=30).json()["data"]["by_endpoint"]
 
 
-def scenario_for(campaigns: int | None, tier: str | None) -> dict[str, Any]:
-    """The ``large`` scenario, optionally cut to ``campaigns`` campaigns or run at another tier."""
-    overrides: dict[str, Any] = {"history_days": HISTORY_DAYS + 1}
+def scenario_for(campaigns: int | None, tier: str | None, as_is: bool = False) -> dict[str, Any]:
+    """The bench account on the ``large`` scenario (``as_is``: the file's account unchanged), optionally
+    cut to ``campaigns`` campaigns or run at another tier.
+
+    The boot simulates the account's life up to the Cost Cap switch; ``load_history`` simulates the rest.
+    """
+    days = HISTORY_DAYS + 1 if as_is else ACCOUNT_DAYS - COST_CAP_DAYS
+    overrides: dict[str, Any] = {"history_days": days}
     if tier:
         overrides["rate_limits"] = {"tier": tier}
     scen = scenarios.load("large", overrides=overrides)
+    account = {**scen["advertisers"][0], **({} if as_is else ACCOUNT)}
     if campaigns:
-        scen["advertisers"] = [{**scen["advertisers"][0], "campaigns": int(campaigns)}]
+        account["campaigns"] = int(campaigns)
+    scen["advertisers"] = [account]
+    scen["bench_account"] = "as-is" if as_is else "realistic"
     return scen
 
 
@@ -96,6 +121,8 @@ def load_history(rig: Rig) -> None:
     rig.limiter.enabled = False
     try:
         client = TikTokClient(rig.server.base_url, token_provider=static_token(rig.token))
+        if rig.scenario.get("bench_account") == "realistic":
+            adopt_cost_caps(rig, client)
         now = rig.now()
         t = time.perf_counter()
         ingest_window(client, rig.advertiser_id, now, rig.settings)
@@ -106,12 +133,30 @@ def load_history(rig: Rig) -> None:
                  f"tiktok_{rig.advertiser_id}_realtime")
         say(f"history loaded in {time.perf_counter() - t:.1f} s ({client.calls} calls, limits off)")
         t = time.perf_counter()
-        summary = build_marts(rig.settings)   # every model: the marts' tests read ones the cycle does not
+        summary = build_marts(rig.settings, select=SETUP_MARTS)
         say(f"marts built in {time.perf_counter() - t:.1f} s ({summary.passed} nodes passed)")
         warm_stores(rig.settings)
     finally:
         rig.limiter.reset()
         rig.limiter.enabled = True
+
+
+def adopt_cost_caps(rig: Rig, client: TikTokClient) -> int:
+    """Every ``COST_CAP_EVERY``-th ad group to Cost Cap (caps ``CAP_MULTIPLES`` x target), then
+    ``COST_CAP_DAYS`` of delivery, so the cycle finds caps with a week of data behind them."""
+    t = time.perf_counter()
+    target = float(rig.scenario["market"]["target_cpa"])
+    groups = sorted(str(g["adgroup_id"]) for g in client.paginate(
+        "adgroup.get", {"advertiser_id": rig.advertiser_id, "fields": ["adgroup_id"]}))
+    chosen = groups[::COST_CAP_EVERY]
+    for n, gid in enumerate(chosen):
+        cap = round(target * CAP_MULTIPLES[n % len(CAP_MULTIPLES)], 2)
+        client.call("adgroup.update", {"advertiser_id": rig.advertiser_id, "adgroup_id": gid,
+                                       "bid_type": "BID_TYPE_CUSTOM", "conversion_bid_price": cap})
+    rig.advance(COST_CAP_DAYS * 24)
+    say(f"{len(chosen)} of {len(groups)} ad groups on Cost Cap, then {COST_CAP_DAYS} days of delivery "
+        f"({time.perf_counter() - t:.1f} s)")
+    return len(chosen)
 
 
 def warm_stores(settings: Settings) -> None:

@@ -1,4 +1,6 @@
-"""Where a cycle's time goes: wall time of the steps inside ``adops.cycle.run_cycle``, measured from outside.
+"""Where a cycle's time goes: wall and CPU time of the steps inside ``adops.cycle.run_cycle``, from outside.
+
+CPU is the process's (``time.process_time``): the in-process emulator serving the step's calls counts too.
 
 The cycle's modules are not changed: for the timed run the functions it calls are wrapped (module
 attributes replaced, restored afterwards) and their wall time is summed per step.
@@ -26,11 +28,12 @@ STEPS: dict[str, tuple[str, str]] = {
 def timed(fn: Callable[..., Any], name: str, totals: dict[str, float]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return fn(*args, **kwargs)
         finally:
             totals[name] += time.perf_counter() - started
+            totals[name.removesuffix("_s") + "_cpu_s"] += time.process_time() - cpu   # the whole process
     return wrapper
 
 
@@ -57,3 +60,21 @@ def timed_decide(totals: dict[str, float]) -> Callable[..., Any]:
     from ml.decide import decide
 
     return timed(decide, "decide_s", totals)
+
+
+def profiled(path: str | None, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, under cProfile when ``path`` is given (stats written there, the top printed).
+
+    Only this thread is profiled (the in-process emulator serves from its own threads).
+    """
+    if not path:
+        return fn(*args)
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    try:
+        return prof.runcall(fn, *args)
+    finally:
+        prof.dump_stats(path)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)

@@ -1,10 +1,15 @@
 """One full optimisation cycle on the ``large`` scenario at TikTok's rate limits: wall time, API calls, floor.
 
-    .venv/bin/python bench/cycle.py [--quick] [--campaigns N] [--tier basic|advanced|premium|ultimate]
+    .venv/bin/python bench/cycle.py [--quick] [--campaigns N] [--tier basic|advanced|premium|ultimate] [--as-is]
 
-The ``large`` scenario: 1,000 campaigns, 5,000 ad groups, 10,000 ads, one advertiser (UTC). Its
-rate limits are the scenario file's (``tier: ultimate``, ``report/task/create/`` 2 QPS); ``--tier``
-runs another tier. ``--quick`` cuts the account to 20 campaigns (100 ad groups, 200 ads).
+The ``large`` scenario: 1,000 campaigns, 5,000 ad groups, one advertiser (UTC). Its rate limits are
+the scenario file's (``tier: ultimate``, ``report/task/create/`` 2 QPS); ``--tier`` runs another tier.
+The account is made to look like one a cycle really meets (``bench/_cycle_setup.py``): $200 ad
+groups (most past TikTok's learning phase), three ads each (15,000 ads; a two-ad group can never
+lose one), a month of delivery and a quarter of the ad groups on Cost Cap for the last 8 days. So the
+cycle moves budgets AND Cost Cap bids AND switches bid modes AND pauses worn-out creatives.
+``--as-is`` runs the file's account unchanged ($50 ad groups, 2 ads: every ad group is learning, so
+only budgets move). ``--quick`` cuts the account to 20 campaigns (100 ad groups).
 ``--control-db postgres`` puts the control plane (outbox, change log) in a scratch PostgreSQL database
 instead of the embedded SQLite file.
 
@@ -22,8 +27,10 @@ delay) and ONE cycle is timed, every step the platform's own code:
 
 The client paces itself with ``tiktok.api.ratelimit.RateLimiter`` at the same tier; the emulator
 throttles like TikTok. ``api_calls`` is what the emulator served during the cycle; ``api_calls_min``
-the least the batching rules allow for the same work (``bench/_cycle_calls.py``);
-``rate_limit_floor_s`` the least time TikTok's limits allow for the calls made. Goals (issue 5):
+the least the batching rules allow for the same work, per kind of change (``bench/_cycle_calls.py``);
+``rate_limit_floor_s`` the least time TikTok's limits allow for the calls made. ``changes_by_kind``
+counts the applied changes per lever (budget, bid, bid_mode, pause); ``outcomes_by_kind`` every
+proposed change's outcome and ``verdicts`` the guardrails' verdicts. Goals (issue 5):
 ``wall_s`` <= 60 (or <= 1.2x the floor when the floor alone exceeds 60 s), ``api_calls`` <= 1.2x
 ``api_calls_min``. Printed as measured, met or not. Last line: one JSON object.
 """
@@ -51,7 +58,7 @@ if str(ROOT / "bench") not in sys.path:
 
 import _cycle_calls as calls  # noqa: E402
 from _cycle_setup import MARTS, Rig, load_history, say, scenario_for, scratch_postgres, start  # noqa: E402
-from _cycle_timing import step_times, timed_decide  # noqa: E402
+from _cycle_timing import profiled, step_times, timed_decide  # noqa: E402
 
 from adops import changelog  # noqa: E402
 from adops.control import ControlPlane  # noqa: E402
@@ -91,15 +98,18 @@ def timed_cycle(rig: Rig, seed: int) -> dict[str, Any]:
     client = client_for(rig)
     phases: dict[str, float] = {}
     cpu, started = time.process_time(), time.perf_counter()
+    mark = cpu
     advertiser = fetch_advertiser(client, rig.advertiser_id)
     today = local_day(now, advertiser.get("timezone") or "UTC")
     source = tiktok_reports(client, advertiser, dict.fromkeys(PULLED, (today, today)),
                             rig.settings.async_report_rows)
     pulled = run_load(rig.settings, source, f"tiktok_{rig.advertiser_id}_cycle").tables
     phases["pull_s"] = time.perf_counter() - started
+    phases["pull_cpu_s"], mark = time.process_time() - mark, time.process_time()
     t = time.perf_counter()
     build_marts(rig.settings, select=MARTS)
     phases["marts_s"] = time.perf_counter() - t
+    phases["marts_cpu_s"], mark = time.process_time() - mark, time.process_time()
     t = time.perf_counter()
     plan_id = plan_id_for("bench_cycle", rig.advertiser_id, now)
     control = ControlPlane(rig.settings.control_db_url)
@@ -108,6 +118,7 @@ def timed_cycle(rig: Rig, seed: int) -> dict[str, Any]:
         result = run_cycle(rig.settings, channel, rig.advertiser_id, plan_id, now, seed=seed,
                            decide=timed_decide(steps))
     phases["decide_check_write_s"] = time.perf_counter() - t
+    phases["decide_check_write_cpu_s"] = time.process_time() - mark
     wall = time.perf_counter() - started
     phases["cpu_s"] = time.process_time() - cpu   # this process, in-process emulator included
     served = calls.api_paths(rig.requests_by_endpoint()) - before
@@ -122,24 +133,35 @@ def as_changes(rows: list[dict[str, Any]], outcomes: tuple[str, ...]) -> list[Ch
             for r in rows if r["outcome"] in outcomes]
 
 
+def by_kind(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, dict[str, int]], dict[str, int]]:
+    """Applied changes per lever, every proposed change's outcome per lever, and the verdicts."""
+    applied: Counter[str] = Counter()
+    outcomes: dict[str, Counter[str]] = {}
+    for r in rows:
+        label = calls.kind_label(r["level"], r["kind"], r["proposed"])
+        outcomes.setdefault(label, Counter())[r["outcome"]] += 1
+        applied[label] += r["outcome"] == "applied"
+    verdicts = Counter(str(r["verdict"]) for r in rows)
+    return (dict(sorted(applied.items())), {k: dict(sorted(v.items())) for k, v in sorted(outcomes.items())},
+            dict(sorted(verdicts.items())))
+
+
 def summarise(rig: Rig, run: dict[str, Any]) -> dict[str, Any]:
     rows, served, result = run["rows"], run["served"], run["result"]
     applied = as_changes(rows, ("applied",))
     checked = as_changes(rows, ("applied", "unchanged", "unknown", "failed"))
-    need = calls.minimum_calls(run["pulled"], applied)
-    reads = calls.minimum_calls({}, checked)   # look-ups cover every change the channel handled
-    for path in ("adgroup/get/", "ad/get/"):
-        if path in reads:
-            need[path] = reads[path]
+    need = calls.minimum_calls(run["pulled"], applied, checked)   # look-ups: every change the channel handled
     rl = rig.scenario["rate_limits"]
     floor = calls.rate_limit_floor_s(served, rl["tier"], rl.get("per_endpoint") or {})
     group = rig.scenario["advertisers"][0]
     n_camp = int(group["campaigns"])
     n_groups = n_camp * int(group["adgroups_per_campaign"])
-    kinds = Counter(f"{r['level']}.{r['kind']}:{r['outcome']}" for r in rows)
+    kinds, outcomes, verdicts = by_kind(rows)
     return {
-        "bench": "cycle", "campaigns": n_camp, "adgroups": n_groups, "ads": n_groups * int(group["ads_per_adgroup"]),
-        "changes": len(applied), "changes_proposed": len(rows), "changes_by_kind": dict(sorted(kinds.items())),
+        "bench": "cycle", "account": rig.scenario.get("bench_account", "as-is"), "campaigns": n_camp,
+        "adgroups": n_groups, "ads": n_groups * int(group["ads_per_adgroup"]),
+        "changes": len(applied), "changes_proposed": len(rows), "changes_by_kind": kinds,
+        "outcomes_by_kind": outcomes, "verdicts": verdicts,
         "cycle_status": result.status, "cycle_reason": result.reason[:200],
         "wall_s": round(run["wall"], 2), **{k: round(v, 2) for k, v in run["phases"].items()},
         "steps_s": {k: round(v, 2) for k, v in run["steps"].items()},
@@ -159,9 +181,14 @@ def verdict(summary: dict[str, Any]) -> None:
     say(f"api calls {summary['api_calls']} vs minimum {summary['api_calls_min']} (x{ratio:.2f}, goal "
         f"<= x{CALL_RATIO_GOAL}): {'met' if ratio <= CALL_RATIO_GOAL else 'MISSED'}; rate-limit floor "
         f"{summary['rate_limit_floor_s']} s at {summary['tier']}")
+    say(f"cpu {summary['cpu_s']} s (this process, emulator included: pull {summary['pull_cpu_s']}, marts "
+        f"{summary['marts_cpu_s']}, decide/check/write {summary['decide_check_write_cpu_s']}) at load "
+        f"{summary['load_avg_1m']} on {summary['cores']} cores")
     say(f"inside decide/check/write: {summary['steps_s']}")
     say(f"changes applied {summary['changes']} of {summary['changes_proposed']} proposed: "
         f"{summary['changes_by_kind']}; cycle {summary['cycle_status']} {summary['cycle_reason']}")
+    say(f"outcomes by kind {summary['outcomes_by_kind']}; guardrail verdicts {summary['verdicts']}")
+    say(f"calls by path {summary['calls_by_path']} vs minimum {summary['calls_min_by_path']}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -170,16 +197,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--campaigns", type=int, help="cut the account to this many campaigns")
     parser.add_argument("--tier", choices=sorted(calls.TIERS), help="rate-limit tier (default: the scenario's)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--as-is", action="store_true",
+                        help="the large scenario's account unchanged (every ad group learning: budgets only)")
+    parser.add_argument("--profile", metavar="PATH", help="cProfile the timed cycle into PATH (slows it down)")
     parser.add_argument("--control-db", choices=("sqlite", "postgres"), default="sqlite",
                         help="control plane: the embedded SQLite file (default) or a scratch PostgreSQL database")
     args = parser.parse_args(argv)
     campaigns = args.campaigns or (QUICK_CAMPAIGNS if args.quick else None)
     with tempfile.TemporaryDirectory(prefix="bench_cycle_") as tmp, ExitStack() as stack:
         url = stack.enter_context(scratch_postgres()) if args.control_db == "postgres" else None
-        rig = start(scenario_for(campaigns, args.tier), Path(tmp), args.seed, url)
+        rig = start(scenario_for(campaigns, args.tier, args.as_is), Path(tmp), args.seed, url)
         try:
             load_history(rig)
-            run = timed_cycle(rig, args.seed)
+            run = profiled(args.profile, timed_cycle, rig, args.seed)
         finally:
             rig.server.stop()
         summary = {**summarise(rig, run), "quick": bool(args.quick), "seed": args.seed,
