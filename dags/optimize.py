@@ -11,7 +11,7 @@ One plan per advertiser and run window; a finished plan is skipped, so re-runs c
 warehouse (``adops.platform_load``, incremental, merged), and the next ``build_marts`` run turns them into
 ``fct_decisions``. It runs here, after the cycles, because the cycle is what writes those records: loading
 them on the cycle's schedule keeps ``build_marts`` free of the control-plane DB, and two dbt builds never
-share the side schema. A failed cycle skips it; the next run's load catches up (nothing is lost).
+share the side schema. It writes the warehouse, so it runs in the warehouse pool. A failed cycle skips it; the next run's load catches up (nothing is lost).
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
+
+from adops.loadlock import warehouse_pool
 
 KPI_MART = Asset("adops://warehouse/analytics/fct_adgroup_performance_daily")
 DECISION_RECORDS = Asset("adops://warehouse/adops_platform/change_log")
@@ -54,7 +56,7 @@ def optimize():
 
         return optimize_advertiser(TikTokHook().client, advertiser_id, data_interval_end, dag_id="optimize")
 
-    @task(outlets=[DECISION_RECORDS])
+    @task(outlets=[DECISION_RECORDS], pool=warehouse_pool())
     def load_decisions() -> dict:
         """The cycles' records into the warehouse's platform dataset (fct_decisions reads them)."""
         from adops.platform_load import load_decisions as load_records

@@ -28,10 +28,12 @@ def test_the_tasks_that_open_the_warehouse_run_in_its_one_slot_pool():
 
     dags = load_dags()
     in_pool = {d: sorted(t.task_id for t in dags[d].tasks if t.pool == WAREHOUSE_POOL)
-               for d in ("build_marts", "feast_features", "sales_ingest")}
+               for d in ("build_marts", "feast_features", "sales_ingest", "events_ingest", "optimize")}
     assert in_pool["build_marts"] == sorted(t.task_id for t in dags["build_marts"].tasks)  # dbt group included
     assert in_pool["feast_features"] == ["publish_features"]
     assert in_pool["sales_ingest"] == ["load_orders"]  # not the task asking the hook for advertiser ids
+    assert in_pool["events_ingest"] == ["load_events"]
+    assert in_pool["optimize"] == ["load_decisions"]  # the cycles read under the shared lock, in the API pool
     assert {t.pool for t in dags["tiktok_ingest"].tasks if t.task_id != "advertisers"} == {"tiktok_api"}
 
 
