@@ -149,9 +149,6 @@ def publish_decisions(settings: Settings, build_id: str) -> list[str]:
     from adops.transform import DbtBuildFailed, build_marts
     from adops.warehouse import last_build
 
-    if settings.warehouse_destination != "duckdb":  # BigQuery builds in place (see adops.publish)
-        build_marts(settings, select=DECISIONS, unit_tests=False)
-        return ["fct_decisions"]
     last = last_build(settings, statuses=(PUBLISHED, "tests_failed"))
     if last is None or last["status"] != PUBLISHED:
         log.warning("fct_decisions not refreshed: no published marts build to add it to (last: %s)", last)

@@ -4,7 +4,9 @@
 test fails, nothing is copied: analysts and the optimiser keep reading the previous good marts,
 and a ``tests_failed`` status row makes ``optimize`` refuse to decide until a build passes (the side
 schema keeps the failed build for inspection and is dropped before the next build, which is full). If all pass,
-``warehouse.publish_tables`` swaps the tables into the marts schema in one transaction. The DAG
+``warehouse.publish_tables`` swaps the tables into the marts schema in one transaction (on BigQuery, the
+side dataset's tables are copied by copy jobs and the status row is written last: ``adops.publish_bigquery``;
+``adops.warehouse`` picks the implementation from ``ADOPS_WAREHOUSE_DESTINATION``). The DAG
 runs dbt through Cosmos and then ``publish_built`` / ``record_failure``; ``build_and_publish`` is
 the same sequence in one call (CLI, benchmarks, tests).
 """
@@ -35,14 +37,11 @@ def build_schema(settings: Settings) -> str:
 
 
 def build_and_publish(settings: Settings, build_id: str, unit_tests: bool = False) -> dict[str, Any]:
-    """Write (dbt into the side schema), audit (dbt tests there), publish (atomic copy) — DuckDB.
+    """Write (dbt into the side schema), audit (dbt tests there), publish (copy) — DuckDB and BigQuery.
 
     The side schema keeps the incremental marts between builds, so a build redoes only the days the
     loads touched. Unit tests check SQL, not data: CI runs them (``unit_tests=True`` here too).
     """
-    if settings.warehouse_destination != "duckdb":  # BigQuery: see the note in adops.warehouse
-        log.warning("write-audit-publish is DuckDB-only; building %s in place", settings.marts_schema)
-        return asdict(build_marts(settings, unit_tests=unit_tests))
     prepare_build(settings)
     try:
         summary = build_marts(replace(settings, marts_schema=build_schema(settings)), unit_tests=unit_tests)
@@ -96,7 +95,7 @@ def require_good_marts(settings: Settings) -> dict[str, Any] | None:
     """Raise ``MartsBlocked`` unless the newest marts build published (no record yet: allowed)."""
     from adops.warehouse import last_build
 
-    last = last_build(settings) if settings.warehouse_destination == "duckdb" else None
+    last = last_build(settings)
     if last and last["status"] != PUBLISHED:
         raise MartsBlocked(f"optimize refused: the last marts build ({last['build_id']}) ended "
                            f"{last['status']}: {last['detail']}")

@@ -49,14 +49,18 @@ def bigquery_destination(settings: Settings) -> Any:
     passed as credentials; without it dlt resolves its own config (``DESTINATION__BIGQUERY__
     CREDENTIALS__*``, secrets.toml) or falls back to Application Default Credentials, like dbt's oauth.
     """
-    credentials = None
-    if settings.bigquery_keyfile is not None:
-        if not settings.bigquery_keyfile.is_file():
-            raise ValueError(f"BIGQUERY_KEYFILE={settings.bigquery_keyfile} is not a file: point it at a "
-                             "service-account JSON key, or unset it to use Application Default Credentials")
-        credentials = settings.bigquery_keyfile.read_text(encoding="utf-8")
-    return dlt.destinations.bigquery(credentials=credentials, location=settings.bigquery_location,
+    return dlt.destinations.bigquery(credentials=bigquery_keyfile_text(settings), location=settings.bigquery_location,
                                      project_id=settings.bigquery_project)
+
+
+def bigquery_keyfile_text(settings: Settings) -> str | None:
+    """The service-account JSON key named by ``BIGQUERY_KEYFILE``, or None (Application Default Credentials)."""
+    if settings.bigquery_keyfile is None:
+        return None
+    if not settings.bigquery_keyfile.is_file():
+        raise ValueError(f"BIGQUERY_KEYFILE={settings.bigquery_keyfile} is not a file: point it at a "
+                         "service-account JSON key, or unset it to use Application Default Credentials")
+    return settings.bigquery_keyfile.read_text(encoding="utf-8")
 
 
 def _lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
@@ -124,11 +128,11 @@ def read_table(settings: Settings, sql: str, params: list[Any] | None = None) ->
 
 
 # --- write-audit-publish on DuckDB ------------------------------------------------------------
-# BigQuery equivalent (not automated here): dbt builds into the `<marts>__wap` dataset, then each
-# published table is replaced with a metadata-only copy, `CREATE OR REPLACE TABLE marts.t COPY
-# marts__wap.t` (or a copy job with WRITE_TRUNCATE), and the status row is inserted last into
-# `adops_audit.marts_builds`. BigQuery DDL cannot run inside a multi-statement transaction, so
-# readers must trust the marts only once that status row says "published".
+# On BigQuery (adops.publish_bigquery) dbt builds into the `<marts>__wap` dataset, each base table is
+# copied over the published one by a copy job with WRITE_TRUNCATE, and the status row is inserted last
+# into `adops_audit.marts_builds`. BigQuery DDL cannot run inside a multi-statement transaction, so
+# readers must trust the marts only once that status row says "published". The four functions below
+# that write or read the status and the side schema hand over to it when the destination is bigquery.
 
 AUDIT_SCHEMA = "adops_audit"
 _STATUS_DDL = (f"create schema if not exists {AUDIT_SCHEMA}; create table if not exists {AUDIT_SCHEMA}.marts_builds "
@@ -144,8 +148,13 @@ def read_frames(settings: Settings, tables: list[str]) -> dict[str, Any]:
 
 
 def record_build(settings: Settings, build_id: str, status: str, detail: str = "", con: Any = None) -> None:
-    """Append one marts-build status row (published / tests_failed / gate_failed)."""
+    """Append one marts-build status row (published / tests_failed / gate_failed / publish_failed)."""
     import duckdb
+
+    if settings.warehouse_destination == "bigquery":
+        from adops import publish_bigquery
+
+        return publish_bigquery.record_build(settings, build_id, status, detail)
 
     if con is not None:  # inside the caller's transaction (and lock)
         con.execute(_STATUS_DDL)
@@ -157,6 +166,10 @@ def record_build(settings: Settings, build_id: str, status: str, detail: str = "
 
 def last_build(settings: Settings, statuses: tuple[str, ...] | None = None) -> dict[str, Any] | None:
     """The newest status row (of ``statuses``, default any), or None if there is none."""
+    if settings.warehouse_destination == "bigquery":
+        from adops import publish_bigquery
+
+        return publish_bigquery.last_build(settings, statuses)
     if not settings.warehouse_path.exists():
         return None
     with _read(settings) as con:
@@ -179,6 +192,10 @@ def publish_tables(settings: Settings, source_schema: str, build_id: str) -> lis
     """
     import duckdb
 
+    if settings.warehouse_destination == "bigquery":
+        from adops import publish_bigquery
+
+        return publish_bigquery.publish_tables(settings, source_schema, build_id)
     target = settings.marts_schema
     with _lock(settings), duckdb.connect(str(settings.warehouse_path)) as con:
         tables = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = ? "
@@ -200,6 +217,10 @@ def drop_schema(settings: Settings, schema: str) -> None:
     """Drop a build schema and everything in it (after a failed build, so the next one is a full build)."""
     import duckdb
 
+    if settings.warehouse_destination == "bigquery":
+        from adops import publish_bigquery
+
+        return publish_bigquery.drop_dataset(settings, schema)
     if settings.warehouse_path.exists():
         with _lock(settings), duckdb.connect(str(settings.warehouse_path)) as con:
             con.execute(f'drop schema if exists "{schema}" cascade')
