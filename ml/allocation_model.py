@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ml.allocation_config import AllocationConfig
-from ml.pacing import learn_curve, pace, trailing_pace, zone
+from ml.pacing import LocalHours, learn_curve, pace, trailing_pace, zone
 from ml.plan import ENABLED, AccountState, AdGroupState
 from ml.priors import hierarchical_prior
-from ml.response import Posterior, account_completeness, day_records, evidence, pooled_trend, posterior
+from ml.response import DayTerms, Posterior, account_completeness, day_records, evidence, pooled_trend, posterior
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,13 @@ def bad_input(state: AccountState) -> str:
     groups = live_groups(state)
     if not groups:
         return "no enabled ad groups to allocate to"
+    metrics_ok = _plain_nonneg([v for g in groups for d in g.days for v in (d.spend, d.conversions)]
+                               + [v for g in groups for h in g.hours for v in (h.spend, h.conversions)])
     for g in groups:
         if not _finite_pos(g.budget):
             return f"ad group {g.adgroup_id} budget={g.budget!r}: must be a positive number"
+        if metrics_ok:
+            continue
         for obs in (*g.days, *g.hours):
             for name in ("spend", "conversions"):
                 value = getattr(obs, name)
@@ -60,6 +65,13 @@ def bad_input(state: AccountState) -> str:
     return ""
 
 
+def _plain_nonneg(values: list[Any]) -> bool:
+    """Every value a finite, non-negative float (True), or maybe not (False: check them one by one)."""
+    if not set(map(type, values)) <= {float}:
+        return False
+    return all(map(math.isfinite, values)) and (not values or min(values) >= 0)
+
+
 def _finite_pos(x: object) -> bool:
     return isinstance(x, int | float) and math.isfinite(x) and x > 0
 
@@ -68,8 +80,10 @@ def build_model(state: AccountState, cfg: AllocationConfig) -> Model:
     """Fit the response model for the account's enabled ad groups (call ``bad_input`` first)."""
     tz = zone(state.timezone)
     groups = live_groups(state)
-    curve = learn_curve((h for g in groups for h in g.hours), tz)
-    recs = [day_records(g, state.now, tz, curve, cfg.elasticity) for g in groups]
+    local = LocalHours(tz)   # one conversion per distinct hour, shared by every ad group
+    curve = learn_curve((h for g in groups for h in g.hours), tz, local=local)
+    terms = DayTerms(state.now, tz, curve, local)
+    recs = [day_records(g, state.now, tz, curve, cfg.elasticity, terms) for g in groups]
     comp = account_completeness(recs)
     evs = [evidence(r, comp, half_life_days=cfg.half_life_days, trend_days=cfg.trend_days, b=cfg.elasticity,
                     kappa=cfg.saturation_kappa, kink_threshold=cfg.kink_threshold) for r in recs]
@@ -81,7 +95,7 @@ def build_model(state: AccountState, cfg: AllocationConfig) -> Model:
                                              campaign_k=cfg.campaign_pooling, group_k=cfg.prior_conversions)
     post = posterior(evs, shape, rate, pooled_trend=pooled_trend(evs),
                      trend_prior_precision=cfg.trend_prior_precision, trend_clip=(cfg.trend_min, cfg.trend_max))
-    today = [pace(g, state.now, tz, curve) for g in groups]
+    today = [pace(g, state.now, tz, curve, local=local) for g in groups]
     return Model(ids=tuple(g.adgroup_id for g in groups), campaigns=campaigns, groups=groups, budget=budgets,
                  post=post, b=cfg.elasticity,
                  pace_today=np.array([np.nan if p is None else p for p in today]),

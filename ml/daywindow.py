@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ml.plan import AccountState, DayObs
+from ml.plan import AccountState, AdGroupState, AdState, DayObs
 
 
 def local_today(state: AccountState) -> date:
@@ -23,12 +23,26 @@ def local_today(state: AccountState) -> date:
 
 
 def complete_days(state: AccountState) -> AccountState:
-    """``state`` with every ad group's and ad's days cut to those before the local today."""
+    """``state`` with every ad group's and ad's days cut to those before the local today.
+
+    What needs no cut is kept as it is (the same objects), so cutting a cut state again is cheap.
+    """
     today = local_today(state)
 
     def cut(days: tuple[DayObs, ...]) -> tuple[DayObs, ...]:
         return days if not days or days[-1].day < today else tuple(d for d in days if d.day < today)
 
-    groups = tuple(replace(g, days=cut(g.days), ads=tuple(replace(a, days=cut(a.days)) for a in g.ads))
-                   for g in state.adgroups)
+    def cut_ad(ad: AdState) -> AdState:
+        days = cut(ad.days)
+        return ad if days is ad.days else replace(ad, days=days)
+
+    def cut_group(group: AdGroupState) -> AdGroupState:
+        days, ads = cut(group.days), tuple(cut_ad(a) for a in group.ads)
+        if days is group.days and all(a is b for a, b in zip(ads, group.ads, strict=True)):
+            return group
+        return replace(group, days=days, ads=ads)
+
+    groups = tuple(cut_group(g) for g in state.adgroups)
+    if all(a is b for a, b in zip(groups, state.adgroups, strict=True)):
+        return state
     return replace(state, adgroups=groups)

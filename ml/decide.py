@@ -16,6 +16,7 @@ from typing import Any
 
 from ml.bidding import BiddingConfig, adjust_bids
 from ml.creatives import CreativesConfig, prune
+from ml.daywindow import complete_days
 from ml.plan import ADGROUP, BID, BID_MODE, PAUSED, STATUS, AccountState, Change, Plan
 
 Allocator = Callable[..., Plan]   # allocate(state, *, seed=0, config=None) -> Plan
@@ -41,8 +42,9 @@ def decide(state: AccountState, *, seed: int = 0, config: DecideConfig | None = 
     if plan.held:
         return replace(plan, changes=(), metrics={**plan.metrics, "changes": 0.0})
     try:
-        bids = adjust_bids(state, config=_bidding(cfg, plan, state)) if cfg.bids else []
-        pauses = prune(state, seed=seed, config=cfg.creatives) if cfg.creative_pauses else []
+        complete = complete_days(state)   # both judge complete days: cut once (cutting again is a no-op)
+        bids = adjust_bids(complete, config=_bidding(cfg, plan, state)) if cfg.bids else []
+        pauses = prune(complete, seed=seed, config=cfg.creatives) if cfg.creative_pauses else []
     except ValueError as exc:
         return replace(plan, changes=(), held=f"bids/creatives could not decide: {exc}")
     changes, conflicts = merge_changes(plan.changes, bids, pauses)

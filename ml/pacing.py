@@ -45,19 +45,35 @@ def completeness(age_hours: np.ndarray | float, lag: float = LAG_HOURS,
     return np.where(age >= finalize, 1.0, np.clip(share, 0.0, 1.0))
 
 
-def learn_curve(hours: Iterable[HourObs], tz: tzinfo, min_spend: float = 50.0) -> np.ndarray:
+class LocalHours:
+    """``hour.astimezone(tz)``, each distinct hour converted once: every ad group of an account reports
+    the same few dozen hours, so a model fit over thousands of them converts a few dozen times."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self._seen: dict[datetime, datetime] = {}
+
+    def __call__(self, hour: datetime) -> datetime:
+        local = self._seen.get(hour)
+        if local is None:
+            local = self._seen[hour] = hour.astimezone(self.tz)
+        return local
+
+
+def learn_curve(hours: Iterable[HourObs], tz: tzinfo, min_spend: float = 50.0,
+                local: LocalHours | None = None) -> np.ndarray:
     """The account's hour-of-day spend share from its own hours; the default curve where data is thin.
 
     Every local hour needs spend on record; otherwise the learned shares are blended with the
-    default in proportion to how many hours are covered.
+    default in proportion to how many hours are covered. ``local``: a shared hour converter for ``tz``.
     """
+    to_local = local or LocalHours(tz)
+    spent = [h for h in hours if h.spend > 0]
+    at = np.array([to_local(h.hour).hour for h in spent], dtype=np.intp)
     spend = np.zeros(24)
     seen = np.zeros(24)
-    for h in hours:
-        if h.spend > 0:
-            local = h.hour.astimezone(tz).hour
-            spend[local] += h.spend
-            seen[local] += 1
+    np.add.at(spend, at, np.array([h.spend for h in spent], dtype=float))   # in order, like ``+=`` per hour
+    np.add.at(seen, at, 1.0)
     if spend.sum() < min_spend or seen.min() == 0:
         return DEFAULT_CURVE.copy()
     learned = spend / seen
@@ -72,18 +88,19 @@ def cumulative_share(curve: np.ndarray, local_now: datetime) -> float:
 
 
 def pace(group: AdGroupState, now: datetime, tz: tzinfo, curve: np.ndarray,
-         min_expected: float = 10.0) -> float | None:
+         min_expected: float = 10.0, local: LocalHours | None = None) -> float | None:
     """Today's delivery over what the budget and the curve ask for in the *reported* hours (None: too
     early to say). Reports lag (~15 min real-time), so only hours on record are compared.
 
     Well below 1 means under-delivery (a binding cost cap, no approved ads, thin inventory): such an
     ad group cannot absorb more budget, so the allocator does not raise it.
     """
+    to_local = local or LocalHours(tz)
     today = now.astimezone(tz).date()
-    hours = [h for h in group.hours if h.hour.astimezone(tz).date() == today]
+    hours = [h for h in group.hours if to_local(h.hour).date() == today]
     spent = sum(h.spend for h in hours)
     budget = group.day_start_budget if group.day_start_budget else group.budget
-    expected = min(budget, group.budget) * float(sum(curve[h.hour.astimezone(tz).hour] for h in hours))
+    expected = min(budget, group.budget) * float(sum(curve[to_local(h.hour).hour] for h in hours))
     if expected < min_expected:
         return None
     return spent / expected

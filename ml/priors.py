@@ -29,10 +29,13 @@ def hierarchical_prior(evs: Sequence[Evidence], campaigns: Sequence[str], *, fal
     conv = np.array([e.conversions for e in evs], dtype=float)
     expo = np.array([e.exposure for e in evs], dtype=float)
     adv = pooled_rate(float(conv.sum()), float(expo.sum()), fallback_rate, campaign_k)
+    members: dict[str, list[int]] = {}   # one pass: a mask per campaign would be campaigns x ad groups
+    for i, cid in enumerate(campaigns):
+        members.setdefault(cid, []).append(i)
     rates: dict[str, float] = {}
-    for cid in sorted(set(campaigns)):
-        mask = np.array([c == cid for c in campaigns])
-        rates[cid] = pooled_rate(float(conv[mask].sum()), float(expo[mask].sum()), adv, campaign_k)
+    for cid in sorted(members):
+        idx = np.array(members[cid])      # ascending, so the sums add in the same order a mask would
+        rates[cid] = pooled_rate(float(conv[idx].sum()), float(expo[idx].sum()), adv, campaign_k)
     mean = np.array([rates[c] for c in campaigns])
     shape = np.full(len(evs), float(group_k))
     return shape, shape / mean, {"advertiser": adv, **rates}

@@ -10,11 +10,11 @@ fitted log-efficiency trend (creative fatigue) projects the estimate to the day 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 import numpy as np
 
-from ml.pacing import completeness
+from ml.pacing import LocalHours, completeness
 from ml.plan import AdGroupState
 from ml.saturation import detect, kink_factor
 
@@ -62,38 +62,75 @@ def conversions(a: np.ndarray, b: float, spend: np.ndarray) -> np.ndarray:
 Record = tuple[int, float, float, float, float]  # age (days), conversions, exposure, spend rate, completeness
 
 
-def day_records(group: AdGroupState, now: datetime, tz: tzinfo, curve: np.ndarray, b: float) -> list[Record]:
+class DayTerms:
+    """Per local day, what every ad group shares: the part of the day's spend curve elapsed by ``now``
+    and the late-conversion completeness expected for it (None: no share elapsed yet).
+
+    The same for every ad group of an account (same ``now``, zone and curve): computed once per day
+    and hour instead of once per ad group.
+    """
+
+    def __init__(self, now: datetime, tz: tzinfo, curve: np.ndarray, local: LocalHours | None = None) -> None:
+        self.now, self.tz, self.curve = now, tz, curve
+        self.today = now.astimezone(tz).date()
+        self.local = local or LocalHours(tz)
+        self._days: dict[date, tuple[float, float] | None] = {}
+        self._ages: dict[datetime, float] = {}
+
+    def age(self, hour: datetime) -> float:
+        """Hours from the start of ``hour`` to ``now``."""
+        age = self._ages.get(hour)
+        if age is None:
+            age = self._ages[hour] = (self.now - hour).total_seconds() / 3600.0
+        return age
+
+    def __call__(self, day: date) -> tuple[float, float] | None:
+        if day not in self._days:
+            self._days[day] = self._terms(day)
+        return self._days[day]
+
+    def _terms(self, day: date) -> tuple[float, float] | None:
+        ages = (self.now - datetime.combine(day, time(0), self.tz)).total_seconds() / 3600.0 - DAY_HOURS
+        elapsed = ages > 0 if day == self.today else np.ones(24, dtype=bool)
+        frac = float(self.curve[elapsed].sum())
+        if frac <= 0:
+            return None
+        return frac, float((self.curve * completeness(ages) * elapsed).sum() / frac)
+
+
+def day_records(group: AdGroupState, now: datetime, tz: tzinfo, curve: np.ndarray, b: float,
+                terms: DayTerms | None = None) -> list[Record]:
     """One record per local day with spend: exposure ``rate**b x share of the day seen``, before any
     late-conversion discount, and the completeness the parametric arrival curve expects for it.
 
     Hours (today's) carry their own hour-of-day share and age; other days come from the daily rows.
+    ``terms``: the account's shared ``DayTerms(now, tz, curve)`` (made here when not given).
     """
-    local_now = now.astimezone(tz)
-    today = local_now.date()
+    terms = terms or DayTerms(now, tz, curve)
+    today = terms.today
     by_day: dict = {}
     hours = [h for h in group.hours if h.spend > 0]
     if hours:
-        local = [h.hour.astimezone(tz) for h in hours]
+        local = [terms.local(h.hour) for h in hours]
         share = curve[[t.hour for t in local]]
         spend = np.array([h.spend for h in hours])
         x = np.where(share > 0, (spend / np.where(share > 0, share, 1.0)) ** b * share, 0.0)
-        ages = np.array([(now - h.hour).total_seconds() / 3600.0 for h in hours])
+        ages = np.array([terms.age(h.hour) for h in hours])
         seen = x * completeness(ages)
-        for i, h in enumerate(hours):
-            if share[i] <= 0:
+        # Python floats from here: the same IEEE sums as numpy scalars, without a scalar per element
+        for h, t, s, xi, fi in zip(hours, local, share.tolist(), x.tolist(), seen.tolist(), strict=True):
+            if s <= 0:
                 continue
-            c, e, sp, w, f = by_day.get(local[i].date(), (0.0, 0.0, 0.0, 0.0, 0.0))
-            by_day[local[i].date()] = (c + h.conversions, e + x[i], sp + h.spend, w + share[i], f + seen[i])
+            c, e, sp, w, f = by_day.get(t.date(), (0.0, 0.0, 0.0, 0.0, 0.0))
+            by_day[t.date()] = (c + h.conversions, e + xi, sp + h.spend, w + s, f + fi)
     records = [((today - d).days, c, e, sp / w, f / e) for d, (c, e, sp, w, f) in by_day.items() if w > 0 and e > 0]
     for d in group.days:
         if d.day in by_day or d.spend <= 0 or d.day > today:
             continue
-        ages = (now - datetime.combine(d.day, time(0), tz)).total_seconds() / 3600.0 - DAY_HOURS
-        elapsed = ages > 0 if d.day == today else np.ones(24, dtype=bool)
-        frac = float(curve[elapsed].sum())
-        if frac <= 0:
+        term = terms(d.day)
+        if term is None:
             continue
-        comp = float((curve * completeness(ages) * elapsed).sum() / frac)
+        frac, comp = term
         rate = d.spend / frac
         records.append(((today - d.day).days, d.conversions, rate ** b * frac, rate, comp))
     return records

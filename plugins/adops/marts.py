@@ -9,21 +9,25 @@ advertiser with no ad groups or no data. The cycle then holds that advertiser an
 """
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adops.loadlock import lock_for
+import numpy as np
+
+from adops.loadlock import lock_for, read_connection
 from adops.settings import Settings
-from adops.warehouse import read_table
 from ml.plan import COST_CAP, ENABLED, MAX_DELIVERY, PAUSED, AccountState, AdGroupState, AdState, DayObs, HourObs
 
 MARTS = ("dim_adgroups", "dim_ads", "fct_adgroup_performance_daily", "fct_ad_performance_hourly",
          "fct_ad_performance_daily", "fct_creative_performance")
 STALE_AFTER = timedelta(hours=48)  # from the end of the latest day in the marts (policy may override)
-METRICS = ("spend", "conversions", "impressions", "clicks")
 DAILY_BUDGET_MODES = ("BUDGET_MODE_DAY", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET")
 
 
@@ -38,82 +42,127 @@ class Held(Exception):
 def account_state(settings: Settings, account_id: str, now: datetime, policy: Any = None) -> AccountState:
     """The advertiser's state as of ``now`` (the run's data interval end), or ``Held``.
 
-    Every read happens under one shared hold of the warehouse lock: a publish in another process waits
-    until the state is read (so dims and facts come from the same build), and this waits for a writer.
+    Every read happens under one shared hold of the warehouse lock, on one read-only connection: a
+    publish in another process waits until the state is read (so dims and facts come from the same
+    build), and this waits for a writer.
     """
-    with lock_for(settings, shared=True):
-        return _account_state(settings, account_id, now, policy)
+    with lock_for(settings, shared=True), _gc_paused(), \
+            read_connection(settings.warehouse_path, settings.warehouse_lock_timeout_s) as con:
+        return _account_state(_Marts(con, settings.marts_schema, str(account_id)), settings, now, policy)
 
 
-def _account_state(settings: Settings, account_id: str, now: datetime, policy: Any) -> AccountState:
-    present = _require_marts(settings)
-    groups = _adgroups(settings, account_id)
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the state is built (back on after, if it was on).
+
+    A large account is ~500k small objects (days, hours, ads); each few hundred new ones start a
+    collection, and those reach the whole heap, so at 5,000 ad groups half the CPU went to the
+    collector. Nothing built here forms a reference cycle; plain reference counting frees it.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class _Marts:
+    """One advertiser's rows of the published marts, over one connection (tuples: no per-row dicts)."""
+
+    con: Any
+    schema: str
+    account_id: str
+
+    def query(self, mart: str, columns: str, where: str, params: list[Any]) -> Any:
+        sql = f"select {columns} from {self.schema}.{mart} where advertiser_id = ? and {where}"
+        return self.con.execute(sql, [self.account_id, *params])
+
+    def rows(self, mart: str, columns: str, where: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        return self.query(mart, columns, where, params).fetchall()
+
+    def dicts(self, mart: str, columns: str, where: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.query(mart, columns, where, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _doubles(*names: str, zero: bool = True) -> str:
+    """``names`` as DOUBLE (NULL → 0.0 when ``zero``): DECIMAL → DOUBLE in DuckDB rounds like ``float(Decimal)``."""
+    return ", ".join(f"coalesce(cast({n} as double), 0.0) as {n}" if zero else f"cast({n} as double) as {n}"
+                     for n in names)
+
+
+DAY_COLUMNS = ("spend", "conversions", "impressions", "clicks")
+HOUR_SUMS = ", ".join(f"coalesce(cast(sum({n}) as double), 0.0) as {n}"   # summed exactly, then made a float
+                      for n in ("spend", "conversions", "impressions"))
+
+
+def _account_state(marts: _Marts, settings: Settings, now: datetime, policy: Any) -> AccountState:
+    account_id = marts.account_id
+    present = _require_marts(marts)
+    groups = _adgroups(marts)
     if not groups:
         raise Held(f"advertiser {account_id}: no current ad groups in dim_adgroups (no data; ingest it first)")
     tz_name, currency = groups[0]["advertiser_timezone"] or "UTC", groups[0]["currency"] or ""
     today = now.astimezone(ZoneInfo(tz_name)).date()
     lookback = max(settings.lookback_days, 14)
-    days = _rows(settings, "fct_adgroup_performance_daily", account_id,
-                 "adgroup_id, date_day, spend, conversions, impressions, clicks, daily_budget",
-                 "date_day between ? and ?", [today - timedelta(days=lookback), today])
+    # (adgroup_id, date_day, spend, conversions, impressions, clicks, daily_budget)
+    days = marts.rows("fct_adgroup_performance_daily",
+                      f"adgroup_id, date_day, {_doubles(*DAY_COLUMNS)}, {_doubles('daily_budget', zero=False)}",
+                      "date_day between ? and ?", [today - timedelta(days=lookback), today])
     _check_fresh(account_id, days, today, tz_name, now, policy)
-    _check_values(days, "fct_adgroup_performance_daily")
+    _check_values(days, ("adgroup_id", "date_day", *DAY_COLUMNS, "daily_budget"), "fct_adgroup_performance_daily")
     local_now = now.astimezone(ZoneInfo(tz_name)).replace(tzinfo=None)  # stat_hour is in the account's time
-    hours = _rows(settings, "fct_ad_performance_hourly", account_id,
-                  "adgroup_id, stat_hour, sum(spend) as spend, sum(conversions) as conversions, "
-                  "sum(impressions) as impressions", "stat_hour >= ? and stat_hour < ? group by 1, 2",
-                  [local_now - timedelta(hours=48), local_now])
-    _check_values(hours, "fct_ad_performance_hourly")
-    ads = _ads(settings, account_id, today, lookback)
+    # (adgroup_id, stat_hour, spend, conversions, impressions)
+    hours = marts.rows("fct_ad_performance_hourly", f"adgroup_id, stat_hour, {HOUR_SUMS}",
+                       "stat_hour >= ? and stat_hour < ? group by 1, 2", [local_now - timedelta(hours=48), local_now])
+    _check_values(hours, ("adgroup_id", "stat_hour", "spend", "conversions", "impressions"),
+                  "fct_ad_performance_hourly")
+    ads = _ads(marts, today, lookback)
     days_by, hours_by = _by_adgroup(days), _by_adgroup(hours)  # one pass: 5,000 ad groups x 75k rows otherwise
-    tz = ZoneInfo(tz_name)
-    states = tuple(_adgroup(g, days_by.get(str(g["adgroup_id"]), []), hours_by.get(str(g["adgroup_id"]), []), ads, tz)
+    utc = _UtcHours(ZoneInfo(tz_name))
+    states = tuple(_adgroup(g, days_by.get(str(g["adgroup_id"]), []), hours_by.get(str(g["adgroup_id"]), []), ads, utc)
                    for g in groups)
-    return AccountState(account_id=str(account_id), now=now, timezone=tz_name, currency=currency,
+    return AccountState(account_id=account_id, now=now, timezone=tz_name, currency=currency,
                         daily_budget=_daily_budget(states, policy), target_cpa=_target_cpa(days, policy),
-                        adgroups=states, campaign_budgets=_campaign_budgets(settings, account_id, present))
+                        adgroups=states, campaign_budgets=_campaign_budgets(marts, present))
 
 
-def _require_marts(settings: Settings) -> set[str]:
+def _require_marts(marts: _Marts) -> set[str]:
     """The marts present; ``Held`` naming the missing ones when any the cycle needs is absent."""
-    rows = read_table(settings, "select table_name from information_schema.tables where table_schema = ?",
-                      [settings.marts_schema])
-    present = {r["table_name"] for r in rows}
+    rows = marts.con.execute("select table_name from information_schema.tables where table_schema = ?",
+                             [marts.schema]).fetchall()
+    present = {r[0] for r in rows}
     missing = sorted(set(MARTS) - present)
     if missing:
-        raise Held(f"marts missing in schema {settings.marts_schema!r}: {', '.join(missing)} "
+        raise Held(f"marts missing in schema {marts.schema!r}: {', '.join(missing)} "
                    f"(run the build_marts DAG / dbt build first)")
     return present
 
 
-def _campaign_budgets(settings: Settings, account_id: str, present: set[str]) -> dict[str, float]:
+def _campaign_budgets(marts: _Marts, present: set[str]) -> dict[str, float]:
     """Daily campaign budgets (campaigns with an unlimited or lifetime budget have none) from dim_campaigns."""
     if "dim_campaigns" not in present:
         return {}
-    rows = _rows(settings, "dim_campaigns", account_id, "campaign_id, budget_mode, campaign_budget",
-                 "is_current", [])
+    rows = marts.dicts("dim_campaigns", "campaign_id, budget_mode, campaign_budget", "is_current", [])
     return {str(r["campaign_id"]): float(r["campaign_budget"]) for r in rows
             if r["budget_mode"] in DAILY_BUDGET_MODES and r["campaign_budget"] and float(r["campaign_budget"]) > 0}
 
 
-def _rows(settings: Settings, mart: str, account_id: str, columns: str, where: str,
-          params: list[Any]) -> list[dict[str, Any]]:
-    sql = f"select {columns} from {settings.marts_schema}.{mart} where advertiser_id = ? and {where}"
-    return read_table(settings, sql, [str(account_id), *params])
+def _adgroups(marts: _Marts) -> list[dict[str, Any]]:
+    return marts.dicts("dim_adgroups", "adgroup_id, campaign_id, daily_budget, bid_type, cost_cap, operation_status, "
+                       "created_at, currency, advertiser_timezone", "is_current order by adgroup_id", [])
 
 
-def _adgroups(settings: Settings, account_id: str) -> list[dict[str, Any]]:
-    return _rows(settings, "dim_adgroups", account_id,
-                 "adgroup_id, campaign_id, daily_budget, bid_type, cost_cap, operation_status, created_at, currency, "
-                 "advertiser_timezone", "is_current order by adgroup_id", [])
-
-
-def _check_fresh(account_id: str, days: list[dict[str, Any]], today: date, tz_name: str, now: datetime,
+def _check_fresh(account_id: str, days: list[tuple[Any, ...]], today: date, tz_name: str, now: datetime,
                  policy: Any) -> None:
     if not days:
         raise Held(f"advertiser {account_id}: no rows in fct_adgroup_performance_daily up to {today} "
                    f"(no data; run ingest and build_marts)")
-    latest = max(r["date_day"] for r in days)
+    latest = max(r[1] for r in days)
     hours = getattr(policy, "stale_after_hours", None)
     limit = timedelta(hours=float(hours)) if hours else STALE_AFTER
     end_of_latest = datetime.combine(latest + timedelta(days=1), time(), ZoneInfo(tz_name))
@@ -122,67 +171,87 @@ def _check_fresh(account_id: str, days: list[dict[str, Any]], today: date, tz_na
                    f"{limit.total_seconds() / 3600:.0f} h before {now.isoformat()} (re-run ingest and build_marts)")
 
 
-def _check_values(rows: list[dict[str, Any]], mart: str) -> None:
-    """NaN or negative metrics are corrupt input: refuse to decide on them (NULL means no data: zero)."""
-    for row in rows:
-        for name in (*METRICS, "daily_budget"):
-            value = row.get(name)
+def _check_values(rows: list[tuple[Any, ...]], names: tuple[str, ...], mart: str) -> None:
+    """NaN or negative metrics are corrupt input: refuse to decide on them (NULL means no data: zero).
+
+    ``rows`` are (id, day or hour, metrics...) tuples named by ``names``; the first bad value (row
+    order, then column order) is reported. Screened with numpy (NULL reads as NaN there, so the few
+    suspect rows are checked again one value at a time).
+    """
+    if not rows:
+        return
+    values = np.array([r[2:] for r in rows], dtype=float)
+    for n in np.flatnonzero(~(values >= 0).all(axis=1)):
+        row = rows[n]
+        for name, value in zip(names[2:], row[2:], strict=True):
             if value is not None and (math.isnan(float(value)) or float(value) < 0):
-                who = row.get("adgroup_id") or row.get("ad_id")
-                raise Held(f"{mart}: {name} = {value} for {who} on {row.get('date_day') or row.get('stat_hour')} "
+                raise Held(f"{mart}: {name} = {value} for {row[0]} on {row[1]} "
                            f"(NaN or negative; fix the source rows and rebuild the marts)")
 
 
-def _ads(settings: Settings, account_id: str, today: date, lookback: int) -> dict[str, list[AdState]]:
-    current = _rows(settings, "dim_ads", account_id, "ad_id, adgroup_id, ad_name, operation_status",
-                    "is_current order by ad_id", [])
-    days = _rows(settings, "fct_ad_performance_daily", account_id,
-                 "ad_id, date_day, spend, conversions, impressions, clicks", "date_day between ? and ? order by 1, 2",
-                 [today - timedelta(days=lookback), today])
-    _check_values(days, "fct_ad_performance_daily")
-    lifetime = {str(r["ad_id"]): r for r in _rows(settings, "fct_creative_performance", account_id,
-                                                  "ad_id, impressions, hook_rate", "true", [])}
+def _ads(marts: _Marts, today: date, lookback: int) -> dict[str, list[AdState]]:
+    current = marts.rows("dim_ads", "ad_id, adgroup_id, ad_name, operation_status", "is_current order by ad_id", [])
+    # (ad_id, date_day, spend, conversions, impressions, clicks)
+    days = marts.rows("fct_ad_performance_daily", f"ad_id, date_day, {_doubles(*DAY_COLUMNS)}",
+                      "date_day between ? and ? order by 1, 2", [today - timedelta(days=lookback), today])
+    _check_values(days, ("ad_id", "date_day", *DAY_COLUMNS), "fct_ad_performance_daily")
+    lifetime = {str(r[0]): r[1:] for r in marts.rows("fct_creative_performance", "ad_id, "
+                                                    f"{_doubles('impressions')}, hook_rate", "true", [])}
     by_ad: dict[str, list[DayObs]] = defaultdict(list)
-    for r in days:
-        by_ad[str(r["ad_id"])].append(_day(r))
+    for ad_id, day, spend, conversions, impressions, clicks in days:
+        by_ad[str(ad_id)].append(DayObs(day, spend, conversions, impressions, clicks))
     out: dict[str, list[AdState]] = defaultdict(list)
-    for r in current:
-        life = lifetime.get(str(r["ad_id"]), {})
-        out[str(r["adgroup_id"])].append(AdState(
-            ad_id=str(r["ad_id"]), status=_status(r["operation_status"]), days=tuple(by_ad[str(r["ad_id"])]),
-            impressions_total=_num(life.get("impressions")), hook_rate=life.get("hook_rate"),
-            text=str(r.get("ad_name") or "")))
+    for ad_id, adgroup_id, ad_name, operation_status in current:
+        impressions_total, hook_rate = lifetime.get(str(ad_id), (0.0, None))
+        out[str(adgroup_id)].append(AdState(
+            ad_id=str(ad_id), status=_status(operation_status), days=tuple(by_ad[str(ad_id)]),
+            impressions_total=impressions_total, hook_rate=hook_rate, text=str(ad_name or "")))
     return out
 
 
-def _adgroup(g: dict[str, Any], days: list[dict[str, Any]], hours: list[dict[str, Any]],
-             ads: dict[str, list[AdState]], tz: ZoneInfo) -> AdGroupState:
+class _UtcHours:
+    """TikTok's ``stat_time_hour`` (hence ``stat_hour``) is the account's local time; HourObs wants UTC.
+
+    Every ad group shares the same few dozen hours: each is converted once.
+    """
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.seen: dict[datetime, datetime] = {}
+
+    def __call__(self, value: datetime) -> datetime:
+        utc = self.seen.get(value)
+        if utc is None:
+            utc = self.seen[value] = _local_to_utc(value, self.tz)
+        return utc
+
+
+def _adgroup(g: dict[str, Any], days: list[tuple[Any, ...]], hours: list[tuple[Any, ...]],
+             ads: dict[str, list[AdState]], utc: _UtcHours) -> AdGroupState:
     gid = str(g["adgroup_id"])
-    mine = sorted(days, key=lambda r: r["date_day"])   # ``days``/``hours``: this ad group's rows only
-    hrs = sorted(hours, key=lambda r: r["stat_hour"])
+    mine = sorted(days, key=_second)   # ``days``/``hours``: this ad group's rows only
+    hrs = sorted(hours, key=_second)
+    custom = g.get("bid_type") == "BID_TYPE_CUSTOM"
     return AdGroupState(
         adgroup_id=gid, campaign_id=str(g["campaign_id"]), budget=_num(g["daily_budget"]),
-        status=_status(g["operation_status"]),
-        bid_mode=COST_CAP if g.get("bid_type") == "BID_TYPE_CUSTOM" else MAX_DELIVERY,
-        bid=_num(g["cost_cap"]) if g.get("bid_type") == "BID_TYPE_CUSTOM" and g.get("cost_cap") else None,
-        created=_aware(g.get("created_at")), days=tuple(_day(r) for r in mine),
-        hours=tuple(HourObs(hour=_local_to_utc(r["stat_hour"], tz), spend=_num(r["spend"]),
-                            conversions=_num(r["conversions"]), impressions=_num(r["impressions"])) for r in hrs),
+        status=_status(g["operation_status"]), bid_mode=COST_CAP if custom else MAX_DELIVERY,
+        bid=_num(g["cost_cap"]) if custom and g.get("cost_cap") else None,
+        created=_aware(g.get("created_at")),
+        days=tuple(DayObs(day, spend, conv, imp, clicks, budget)
+                   for _, day, spend, conv, imp, clicks, budget in mine),
+        hours=tuple(HourObs(utc(hour), spend, conv, imp) for _, hour, spend, conv, imp in hrs),
         ads=tuple(ads.get(gid, ())))
 
 
-def _by_adgroup(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def _second(row: tuple[Any, ...]) -> Any:
+    return row[1]
+
+
+def _by_adgroup(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for r in rows:
-        out[str(r["adgroup_id"])].append(r)
+        out[str(r[0])].append(r)
     return out
-
-
-def _day(r: dict[str, Any]) -> DayObs:
-    budget = r.get("daily_budget")
-    return DayObs(day=r["date_day"], spend=_num(r["spend"]), conversions=_num(r["conversions"]),
-                  impressions=_num(r.get("impressions")), clicks=_num(r.get("clicks")),
-                  budget=None if budget is None else float(budget))
 
 
 def _daily_budget(groups: tuple[AdGroupState, ...], policy: Any) -> float:
@@ -193,12 +262,12 @@ def _daily_budget(groups: tuple[AdGroupState, ...], policy: Any) -> float:
     return round(sum(g.budget for g in groups if g.status == ENABLED), 2)
 
 
-def _target_cpa(days: list[dict[str, Any]], policy: Any) -> float:
+def _target_cpa(days: list[tuple[Any, ...]], policy: Any) -> float:
     """The policy's target CPA, else the account's trailing CPA (0.0 when it has no conversions yet)."""
     configured = getattr(policy, "target_cpa", None)
     if configured:
         return float(configured)
-    spend, conv = sum(_num(r["spend"]) for r in days), sum(_num(r["conversions"]) for r in days)
+    spend, conv = sum(r[2] for r in days), sum(r[3] for r in days)   # (adgroup_id, date_day, spend, conversions, ...)
     return round(spend / conv, 4) if conv > 0 else 0.0
 
 
