@@ -109,6 +109,19 @@ def last_build(settings: Settings, statuses: tuple[str, ...] | None = None) -> d
     return dict(rows[0].items()) if rows else None
 
 
+def read_frames(settings: Settings, tables: list[str]) -> dict[str, Any]:
+    """The raw tables that exist in the raw dataset, as DataFrames: what the quality gate checks on BigQuery."""
+    from google.api_core.exceptions import NotFound
+
+    bq = client(settings)
+    try:
+        present = {t.table_id for t in bq.list_tables(f"{bq.project}.{settings.raw_dataset}")}
+    except NotFound:  # nothing loaded yet: the gate has nothing to check
+        return {}
+    return {t: bq.query(f"select * from `{bq.project}.{settings.raw_dataset}.{t}`").result().to_dataframe()
+            for t in tables if t in present}
+
+
 def drop_dataset(settings: Settings, dataset: str) -> None:
     """Drop the side dataset and its tables (after a failed build, so the next build is full)."""
     bq = client(settings)

@@ -140,7 +140,11 @@ _STATUS_DDL = (f"create schema if not exists {AUDIT_SCHEMA}; create table if not
 
 
 def read_frames(settings: Settings, tables: list[str]) -> dict[str, Any]:
-    """The raw tables that exist, as pandas DataFrames (for the quality gate)."""
+    """The raw tables that exist, as pandas DataFrames (for the quality gate), from DuckDB or BigQuery."""
+    if settings.warehouse_destination == "bigquery":
+        from adops import publish_bigquery
+
+        return publish_bigquery.read_frames(settings, tables)
     with _read(settings) as con:
         present = {r[0] for r in con.execute("select table_name from information_schema.tables "
                                              "where table_schema = ?", [settings.raw_dataset]).fetchall()}

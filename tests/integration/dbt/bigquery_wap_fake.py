@@ -24,6 +24,17 @@ def _parts(ref: Any) -> list[str]:
     return ref.split(".")[1:]
 
 
+class FakeRows(list):
+    """A query's rows, with ``to_dataframe()`` like BigQuery's ``RowIterator``."""
+
+    def __init__(self, rows: list, frame: Any = None) -> None:
+        super().__init__(rows)
+        self._frame = frame
+
+    def to_dataframe(self, *args: Any, **kwargs: Any) -> Any:
+        return self._frame()
+
+
 class FakeJob:
     def __init__(self, run: Any) -> None:
         self._run = run
@@ -129,7 +140,9 @@ class FakeWapClient:
             except duckdb.CatalogException as exc:
                 raise google_errors.NotFound(str(exc)) from exc
             if cursor.description is None:
-                return []
+                return FakeRows([])
             names = {d[0]: i for i, d in enumerate(cursor.description)}
-            return [Row(values, names) for values in cursor.fetchall()]
+            rows = [Row(values, names) for values in cursor.fetchall()]
+            # typed columns, as the real RowIterator.to_dataframe() gives them (db-dtypes): a read, so re-run
+            return FakeRows(rows, lambda: self.con.execute(statement.sql("duckdb"), params).df())
         return FakeJob(run)
