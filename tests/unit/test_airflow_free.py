@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tiktok", "tiktok.api", "tiktok.extract", "tiktok.sources", "tiktok.budgets", "tiktok.ingest",
            "tiktok.optimize", "adops", "adops.settings", "adops.warehouse", "adops.control", "adops.executor",
            "adops.transform", "adops.embedded", "adops.cli", "ml", "ml.rules",
-           "tiktok.api.errors", "tiktok.api.batching", "tiktok.api.cache"]
+           "tiktok.api.errors", "tiktok.api.batching", "tiktok.api.cache", "tiktok.changes",
+           "adops.platform_load", "adops.publish", "adops.publish_bigquery", "adops.loadlock", "adops.marts",
+           "adops.cycle", "adops.quality", "adops.sales", "adops.canonical", "adops.cli_common",
+           "ml.decide", "ml.allocation"]
 
 
 def test_core_modules_leave_airflow_out_of_sys_modules():
