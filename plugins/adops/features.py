@@ -73,9 +73,8 @@ def export_marts(settings: Settings) -> dict[str, int]:
     are read in one read-only connection under the shared lock: one consistent snapshot, and a writer
     (load, dbt, publish) in another process is waited for.
     """
-    if settings.warehouse_destination != "duckdb":
-        raise FeatureExportError("feature export reads the DuckDB warehouse; for BigQuery point a "
-                                 "BigQuerySource at the marts dataset instead (see feature_repo/README.md)")
+    if settings.warehouse_destination == "bigquery":
+        return _export_bigquery(settings)
     from adops.loadlock import read_connection
 
     out_dir = features_dir(settings.home)
@@ -101,6 +100,46 @@ def export_marts(settings: Settings) -> dict[str, int]:
                         f"order by {key}, date_day) to '{tmp}' (format parquet)", [created])
             os.replace(tmp, target)
             rows[mart] = int(con.execute(f"select count(*) from {table}").fetchone()[0])
+    return rows
+
+
+BIGQUERY_TYPES = {"varchar": "STRING", "double": "FLOAT64", "bigint": "INT64"}
+
+
+def _export_bigquery(settings: Settings) -> dict[str, int]:
+    """The same Parquet files from the marts dataset in BigQuery (one query per mart, typed by BigQuery).
+
+    Feast keeps reading local Parquet (no BigQuery offline store to configure), so the feature views and
+    the point-in-time semantics are the same on both warehouses.
+    """
+    import pandas as pd
+
+    from adops import publish_bigquery
+
+    bq = publish_bigquery.client(settings)
+    out_dir = features_dir(settings.home)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    created = datetime.now(UTC).replace(microsecond=0)
+    rows: dict[str, int] = {}
+    for mart, columns in EXPORTS.items():
+        table, key = f"`{bq.project}.{settings.marts_schema}.{mart}`", ENTITY_KEY[mart]
+        dupes = list(bq.query(f"select {key}, date_day, count(*) as n from {table} group by 1, 2 "
+                              "having count(*) > 1 limit 1").result())
+        if dupes:
+            found = dupes[0]
+            raise FeatureExportError(f"{settings.marts_schema}.{mart}: {key}={found[0]} has {found[2]} rows on "
+                                     f"{found[1]} (several currencies?) — Feast needs one row per entity and time")
+        select = ", ".join(f"cast({c} as {BIGQUERY_TYPES[t]}) as {c}" for c, t in columns.items())
+        frame = bq.query(f"select {select}, date_day from {table} order by {key}, date_day").result().to_dataframe()
+        for column, kind in columns.items():  # the DuckDB export's Parquet types, NULLs kept
+            frame[column] = frame[column].astype({"bigint": "Int64", "double": "float64"}.get(kind, "object"))
+        frame["event_ts"] = (pd.to_datetime(frame.pop("date_day")) + pd.Timedelta(days=1)).dt.tz_localize("UTC")
+        frame["created_ts"] = pd.Timestamp(created)
+        target = export_path(settings.home, mart)
+        tmp = target.with_suffix(".parquet.tmp")
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+        rows[mart] = len(frame)
     return rows
 
 
