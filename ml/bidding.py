@@ -28,6 +28,7 @@ import numpy as np
 
 from ml.daywindow import complete_days
 from ml.plan import ADGROUP, BID, BID_MODE, COST_CAP, ENABLED, MAX_DELIVERY, AccountState, AdGroupState, Change
+from ml.validate import require_in_range
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,7 @@ class BiddingConfig:
                   "recent_days": self.recent_days >= 1, "learning_days": self.learning_days >= self.recent_days,
                   "marginal_multiple": self.marginal_multiple > 0, "prior_conversions": self.prior_conversions > 0,
                   "b_prior_strength": self.b_prior_strength > 0, "deadband": 0 <= self.deadband < self.max_step}
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"BiddingConfig.{name}={getattr(self, name)!r} is out of range; see the "
-                                 "field's comment in ml/bidding.py (max_step must stay below TikTok's 30 %)")
+        require_in_range(self, checks, "see the field's comment in ml/bidding.py (max_step must stay below TikTok's 30 %)")
 
 
 @dataclass(frozen=True)

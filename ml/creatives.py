@@ -22,6 +22,7 @@ import numpy as np
 
 from ml.daywindow import complete_days
 from ml.plan import AD, ENABLED, PAUSED, STATUS, AccountState, AdGroupState, AdState, Change, DayObs
+from ml.validate import require_in_range
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,7 @@ class CreativesConfig:
                   "fatigue_confidence": 0.5 <= self.fatigue_confidence <= 1, "samples": self.samples >= 100,
                   "prior_conversions": self.prior_conversions > 0, "max_pauses_per_adgroup": self.max_pauses_per_adgroup >= 0,
                   "min_spend_cpas": self.min_spend_cpas >= 0, "fatigue_settle_days": self.fatigue_settle_days >= 0, "min_impressions": self.min_impressions >= 0}
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"CreativesConfig.{name}={getattr(self, name)!r} is out of range; see the "
-                                 "field's comment in ml/creatives.py (min_active >= 1: a group needs an ad)")
+        require_in_range(self, checks, "see the field's comment in ml/creatives.py (min_active >= 1: a group needs an ad)")
 
 
 @dataclass(frozen=True)
